@@ -1,0 +1,8 @@
+/* alarm_sync_syscalls.c: yield-wait-for on the alarm driver's upcall. */
+#include <libtock-sync/services/syscalls/alarm_syscalls.h>
+
+returncode_t libtocksync_alarm_yield_wait_for(void)
+{
+    (void)yield_wait_for(DRIVER_NUM_ALARM, 0);
+    return RETURNCODE_SUCCESS;
+}

@@ -1,0 +1,47 @@
+/* shim_internal.h: state shared by the pieces of the syscall shim (start-up,
+ * syscall entry points, fault reporting, heap). */
+#ifndef SHIM_INTERNAL_H
+#define SHIM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipcsim_proto.h"
+
+/* Where the app's pieces live, host side and simulated side. */
+struct shim_layout {
+    bool started;          /* START received and memory set up */
+    uintptr_t data_lo, data_hi; /* host range of the writable segment */
+    uintptr_t ro_lo, ro_hi;     /* host range copied into simulated flash */
+    unsigned n_ro;              /* read-only segments inside [ro_lo, ro_hi) */
+    uintptr_t ro_seg[8][2];
+    uintptr_t text_lo, text_hi; /* host range of code */
+    uint32_t data_addr;    /* simulated address of the writable segment */
+    uint32_t flash_addr;   /* simulated address of the flash copy */
+    uint32_t ram_start, ram_end, stack_top;
+};
+
+extern struct shim_layout shim_layout;
+
+/* Sends m and waits for the simulator's answer (RETURN or UPCALL). Exits the
+ * process if the simulator is gone. */
+void shim_exchange(struct ipcsim_msg *m, struct ipcsim_msg *reply);
+
+/* Sends m without waiting (async-signal-safe). */
+void shim_send(struct ipcsim_msg *m);
+
+/* Host pointer -> simulated address (writable data and read-only data are
+ * relocated; anything else passes through for the kernel to judge). */
+uint64_t shim_to_sim(const void *p);
+/* Simulated address -> host pointer (the reverse of shim_to_sim). */
+void *shim_from_sim(uint64_t addr);
+
+/* Issues a raw syscall; runs an upcall if the answer is one. */
+void shim_syscall(uint32_t cls, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3,
+                  uint64_t out[4]);
+
+void shim_install_fault_handlers(void);
+void shim_heap_start(void);
+
+#endif

@@ -1,0 +1,240 @@
+/* shim_sys.c: the architecture-specific syscall entry points of libtock-c
+ * (yield, subscribe, command, allow, memop, exit) implemented by sending a
+ * message to the simulator and blocking for its answer. Upcalls come back
+ * inside yield's answer and run here, on the app's own stack, as on Tock.
+ */
+#include "shim_internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ipcsim/app.h"
+#include "libtock/tock.h"
+
+static uint32_t shim_seq;
+
+void shim_send(struct ipcsim_msg *m)
+{
+    for (;;) {
+        ssize_t n = send(IPCSIM_FD_CHANNEL, m, sizeof(*m), MSG_NOSIGNAL);
+        if (n == (ssize_t)sizeof(*m))
+            return;
+        if (n < 0 && errno == EINTR)
+            continue;
+        _exit(0); /* the simulator is gone */
+    }
+}
+
+void shim_exchange(struct ipcsim_msg *m, struct ipcsim_msg *reply)
+{
+    m->seq = ++shim_seq;
+    shim_send(m);
+    for (;;) {
+        ssize_t n = recv(IPCSIM_FD_CHANNEL, reply, sizeof(*reply), 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(0); /* the simulator closed the channel: we are done */
+        if (ipcsim_msg_check(reply, (size_t)n) != NULL)
+            raise(SIGABRT); /* a broken simulator; report it as a crash */
+        return;
+    }
+}
+
+uint64_t shim_to_sim(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    const struct shim_layout *l = &shim_layout;
+    if (!l->started)
+        return a;
+    if (a >= l->data_lo && a < l->data_hi)
+        return l->data_addr + (a - l->data_lo);
+    if (a >= l->ro_lo && a < l->ro_hi)
+        return l->flash_addr + (a - l->ro_lo);
+    return a;
+}
+
+void *shim_from_sim(uint64_t addr)
+{
+    const struct shim_layout *l = &shim_layout;
+    if (l->started) {
+        if (addr >= l->data_addr && addr < l->data_addr + (l->data_hi - l->data_lo))
+            return (void *)(l->data_lo + (addr - l->data_addr));
+        if (addr >= l->flash_addr && addr < l->flash_addr + (l->ro_hi - l->ro_lo))
+            return (void *)(l->ro_lo + (addr - l->flash_addr));
+    }
+    return (void *)(uintptr_t)addr;
+}
+
+/* Runs an upcall the simulator delivered. */
+static void shim_run_upcall(const struct ipcsim_msg *r)
+{
+    subscribe_upcall *fn = (subscribe_upcall *)(uintptr_t)r->a[0];
+    if (fn)
+        fn((int)(uint32_t)r->a[1], (int)(uint32_t)r->a[2], (int)(uint32_t)r->a[3],
+           (void *)(uintptr_t)r->a[4]);
+}
+
+void shim_syscall(uint32_t cls, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3,
+                  uint64_t out[4])
+{
+    struct ipcsim_msg m = ipcsim_msg_make(IPCSIM_MSG_SYSCALL, 0), reply;
+    m.a[0] = cls;
+    m.a[1] = r0;
+    m.a[2] = r1;
+    m.a[3] = r2;
+    m.a[4] = r3;
+    shim_exchange(&m, &reply);
+    if (reply.type == IPCSIM_MSG_UPCALL) {
+        shim_run_upcall(&reply);
+        memset(out, 0, 4 * sizeof(out[0]));
+        return;
+    }
+    if (reply.type != IPCSIM_MSG_RETURN)
+        raise(SIGABRT);
+    memcpy(out, reply.a, 4 * sizeof(out[0]));
+}
+
+/* ---- libtock-c's architecture-specific entry points ------------------- */
+
+void yield(void)
+{
+    uint64_t out[4];
+    shim_syscall(0, 1, 0, 0, 0, out);
+}
+
+int yield_no_wait(void)
+{
+    /* The kernel sets this byte to 1 if an upcall ran. It lives on the
+     * app's stack, in simulated SRAM. */
+    volatile uint8_t result = 0;
+    uint64_t out[4];
+    shim_syscall(0, 0, shim_to_sim((const void *)&result), 0, 0, out);
+    return result;
+}
+
+yield_waitfor_return_t yield_wait_for(uint32_t driver, uint32_t subscribe_num)
+{
+    uint64_t out[4];
+    shim_syscall(0, 2, driver, subscribe_num, 0, out);
+    yield_waitfor_return_t r = {(uint32_t)out[0], (uint32_t)out[1], (uint32_t)out[2]};
+    return r;
+}
+
+void tock_exit(uint32_t completion_code)
+{
+    uint64_t out[4];
+    for (;;)
+        shim_syscall(6, 0, completion_code, 0, 0, out);
+}
+
+void tock_restart(uint32_t completion_code)
+{
+    uint64_t out[4];
+    for (;;)
+        shim_syscall(6, 1, completion_code, 0, 0, out);
+}
+
+syscall_return_t command(uint32_t driver, uint32_t cmd, int arg1, int arg2)
+{
+    uint64_t out[4];
+    shim_syscall(2, driver, cmd, (uint32_t)arg1, (uint32_t)arg2, out);
+    syscall_return_t r = {(syscall_rtype_t)out[0], {(uint32_t)out[1], (uint32_t)out[2],
+                                                    (uint32_t)out[3]}};
+    return r;
+}
+
+subscribe_return_t subscribe(uint32_t driver, uint32_t subscribe_num, subscribe_upcall uc,
+                             void *userdata)
+{
+    uint64_t out[4];
+    shim_syscall(1, driver, subscribe_num, (uint64_t)(uintptr_t)uc, (uint64_t)(uintptr_t)userdata,
+                 out);
+    subscribe_return_t r;
+    if (out[0] == TOCK_SYSCALL_SUCCESS_U32_U32) {
+        r.success = true;
+        r.callback = (subscribe_upcall *)(uintptr_t)out[1];
+        r.userdata = (void *)(uintptr_t)out[2];
+        r.status = TOCK_STATUSCODE_SUCCESS;
+    } else {
+        r.success = false;
+        r.callback = (subscribe_upcall *)(uintptr_t)out[2];
+        r.userdata = (void *)(uintptr_t)out[3];
+        r.status = (statuscode_t)out[1];
+    }
+    return r;
+}
+
+/* The allow classes share one shape: swap, and on failure hand back what
+ * was passed. */
+static bool shim_allow(uint32_t cls, uint32_t driver, uint32_t num, const void *ptr, size_t size,
+                       void **ret_ptr, size_t *ret_size, statuscode_t *status)
+{
+    uint64_t out[4];
+    shim_syscall(cls, driver, num, shim_to_sim(ptr), size, out);
+    if (out[0] == TOCK_SYSCALL_SUCCESS_U32_U32) {
+        *ret_ptr = out[1] ? shim_from_sim(out[1]) : NULL;
+        *ret_size = (size_t)out[2];
+        *status = TOCK_STATUSCODE_SUCCESS;
+        return true;
+    }
+    *ret_ptr = (void *)ptr;
+    *ret_size = size;
+    *status = (statuscode_t)out[1];
+    return false;
+}
+
+allow_rw_return_t allow_readwrite(uint32_t driver, uint32_t allow, void *ptr, size_t size)
+{
+    allow_rw_return_t r;
+    r.success = shim_allow(3, driver, allow, ptr, size, &r.ptr, &r.size, &r.status);
+    return r;
+}
+
+allow_ro_return_t allow_readonly(uint32_t driver, uint32_t allow, const void *ptr, size_t size)
+{
+    allow_ro_return_t r;
+    void *p;
+    r.success = shim_allow(4, driver, allow, ptr, size, &p, &r.size, &r.status);
+    r.ptr = p;
+    return r;
+}
+
+allow_userspace_r_return_t allow_userspace_read(uint32_t driver, uint32_t allow, void *ptr,
+                                                size_t size)
+{
+    allow_userspace_r_return_t r;
+    r.success = shim_allow(7, driver, allow, ptr, size, &r.ptr, &r.size, &r.status);
+    return r;
+}
+
+memop_return_t memop(uint32_t op_type, uintptr_t arg1)
+{
+    uint64_t out[4];
+    /* brk and the debug hints take addresses; sbrk takes an increment */
+    uint64_t arg = (op_type == 0 || op_type == 10 || op_type == 11)
+                       ? shim_to_sim((const void *)arg1)
+                       : (uint64_t)arg1;
+    shim_syscall(5, op_type, arg, 0, 0, out);
+    memop_return_t r;
+    if (out[0] == TOCK_SYSCALL_SUCCESS || out[0] == TOCK_SYSCALL_SUCCESS_U32) {
+        r.status = TOCK_STATUSCODE_SUCCESS;
+        r.data = out[0] == TOCK_SYSCALL_SUCCESS_U32 ? (uintptr_t)out[1] : 0;
+    } else {
+        r.status = (statuscode_t)out[1];
+        r.data = 0;
+    }
+    return r;
+}
+
+void ipcsim_compute(uint64_t cycles)
+{
+    struct ipcsim_msg m = ipcsim_msg_make(IPCSIM_MSG_COMPUTE, 0), reply;
+    m.a[0] = cycles;
+    shim_exchange(&m, &reply);
+    if (reply.type != IPCSIM_MSG_RETURN)
+        raise(SIGABRT);
+}

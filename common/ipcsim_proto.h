@@ -1,0 +1,124 @@
+/* ipcsim_proto.h: the versioned wire format between an app's syscall shim and
+ * the simulator (one fixed-size message per syscall, reply, upcall or report).
+ *
+ * Shared by sim/ and apps/. Every message is exactly sizeof(struct
+ * ipcsim_msg) bytes; the receiver checks magic, version, type and the fields
+ * a type uses before acting on it (see ipcsim_msg_check()).
+ */
+#ifndef IPCSIM_PROTO_H
+#define IPCSIM_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IPCSIM_PROTO_MAGIC 0x54534d49u /* "IMST" little-endian */
+#define IPCSIM_PROTO_VERSION 1u
+
+/* File descriptors an app process inherits from the simulator. */
+#define IPCSIM_FD_CHANNEL 3 /* SOCK_SEQPACKET socket to the simulator */
+#define IPCSIM_FD_SRAM 4    /* memfd backing the simulated SRAM */
+#define IPCSIM_FD_FLASH 5   /* memfd backing the simulated app flash */
+
+/* Message types. App -> simulator: HELLO, SYSCALL, COMPUTE, FAULT.
+ * Simulator -> app: START, RETURN, UPCALL. */
+#define IPCSIM_MSG_TYPES(X)                                                    \
+    X(HELLO, 1)   /* app announces itself and its segments */                  \
+    X(START, 2)   /* first dispatch: memory layout, stack */                   \
+    X(SYSCALL, 3) /* a[0] class, a[1..4] r0..r3 */                             \
+    X(RETURN, 4)  /* a[0..3] r0..r3 of the syscall return */                   \
+    X(UPCALL, 5)  /* a[0] fn, a[1..3] args, a[4] appdata, a[5] yield kind */   \
+    X(COMPUTE, 6) /* a[0] cycles of declared computation */                    \
+    X(FAULT, 7)   /* a[0] signal, a[1] address, a[2] access, a[3] pc */
+
+enum ipcsim_msg_type {
+#define IPCSIM_X_ENUM(name, num) IPCSIM_MSG_##name = num,
+    IPCSIM_MSG_TYPES(IPCSIM_X_ENUM)
+#undef IPCSIM_X_ENUM
+};
+
+#define IPCSIM_MSG_NARGS 8
+
+struct ipcsim_msg {
+    uint32_t magic;                 /* IPCSIM_PROTO_MAGIC */
+    uint16_t version;               /* IPCSIM_PROTO_VERSION */
+    uint16_t type;                  /* enum ipcsim_msg_type */
+    uint32_t seq;                   /* sender's running count, for diagnostics */
+    uint32_t reserved;              /* must be zero */
+    uint64_t a[IPCSIM_MSG_NARGS];   /* type-specific arguments */
+};
+
+/* HELLO arguments (all host addresses of the app's own executable). */
+enum {
+    IPCSIM_HELLO_PID = 0,      /* host pid */
+    IPCSIM_HELLO_DATA_LO = 1,  /* page-aligned start of writable data */
+    IPCSIM_HELLO_DATA_HI = 2,  /* page-aligned end of writable data+bss */
+    IPCSIM_HELLO_RO_LO = 3,    /* page-aligned start of read-only data */
+    IPCSIM_HELLO_RO_HI = 4,    /* page-aligned end of read-only data */
+    IPCSIM_HELLO_TEXT_LO = 5,  /* start of executable code */
+    IPCSIM_HELLO_TEXT_HI = 6,  /* end of executable code */
+};
+
+/* START arguments (simulated addresses, all below 2^31). */
+enum {
+    IPCSIM_START_RAM_START = 0,  /* process block start */
+    IPCSIM_START_RAM_END = 1,    /* process block end (grant region inside) */
+    IPCSIM_START_STACK_TOP = 2,  /* initial stack pointer */
+    IPCSIM_START_DATA = 3,       /* where the writable segment lives */
+    IPCSIM_START_FLASH = 4,      /* where the read-only segment lives */
+    IPCSIM_START_SRAM_BASE = 5,  /* base of the whole simulated SRAM */
+    IPCSIM_START_SRAM_SIZE = 6,  /* its size */
+    IPCSIM_START_FLASH_BASE = 7, /* base(low 32) | size(high 32) of flash */
+};
+
+/* UPCALL a[5]: which yield the upcall answers. */
+enum ipcsim_upcall_kind {
+    IPCSIM_UPCALL_WAIT = 0,    /* yield-wait: run the upcall, return */
+    IPCSIM_UPCALL_NOWAIT = 1,  /* yield-no-wait: set the flag byte, run it */
+};
+
+/* FAULT a[2] access kinds. */
+enum ipcsim_access { IPCSIM_ACCESS_UNKNOWN = 0, IPCSIM_ACCESS_READ = 1, IPCSIM_ACCESS_WRITE = 2 };
+
+/* Builds a message of the given type with zeroed arguments. */
+static inline struct ipcsim_msg ipcsim_msg_make(enum ipcsim_msg_type type, uint32_t seq)
+{
+    struct ipcsim_msg m = {0};
+    m.magic = IPCSIM_PROTO_MAGIC;
+    m.version = IPCSIM_PROTO_VERSION;
+    m.type = (uint16_t)type;
+    m.seq = seq;
+    return m;
+}
+
+/* Returns the name of a message type, or NULL if the number is not one. */
+static inline const char *ipcsim_msg_type_name(uint32_t type)
+{
+    switch (type) {
+#define IPCSIM_X_NAME(name, num)                                               \
+    case num:                                                                  \
+        return #name;
+        IPCSIM_MSG_TYPES(IPCSIM_X_NAME)
+#undef IPCSIM_X_NAME
+    }
+    return NULL;
+}
+
+/* Checks the header of a received message of `len` bytes. Returns NULL when
+ * it is well formed, else a static string that says what is wrong. */
+static inline const char *ipcsim_msg_check(const struct ipcsim_msg *m, size_t len)
+{
+    if (len != sizeof(*m))
+        return "message has the wrong size";
+    if (m->magic != IPCSIM_PROTO_MAGIC)
+        return "bad magic number";
+    if (m->version != IPCSIM_PROTO_VERSION)
+        return "unsupported protocol version";
+    if (m->reserved != 0)
+        return "reserved field is not zero";
+    if (ipcsim_msg_type_name(m->type) == NULL)
+        return "unknown message type";
+    return NULL;
+}
+
+#endif

@@ -1,0 +1,347 @@
+/* km.h: public interface of the Tock kernel model, a pure-C core that takes
+ * events (a syscall from the running app, a declared computation, a fault)
+ * and decides what runs next in virtual time.
+ *
+ * The model links libc only: it holds no globals, reads no clock and does no
+ * I/O. Everything it touches hangs off one struct km_kernel passed
+ * explicitly; what it wants the outside world to do (print console bytes,
+ * kill or respawn an app process) is reported through the event callback in
+ * struct km_config.
+ *
+ * Driving it (see sim/runner.c):
+ *
+ *     km_next(k, &d)          -> run process d.proc with d.resume, or end
+ *     ... the app runs until its next syscall ...
+ *     km_syscall(k, p, cls, r)  or  km_compute(k, p, cycles)
+ *     km_next(k, &d)          -> ...
+ *
+ * Faithful to kernel/src/kernel.rs (kernel_loop_operation, do_process,
+ * handle_syscall) of tock/tock; where the model differs it says so.
+ */
+#ifndef KM_H
+#define KM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Error codes ----------------------------------------------------- */
+
+/* Tock's ErrorCode numbers (kernel/src/errorcode.rs). Functions of this
+ * module return 0 or the negated code. */
+#define KM_ERRNO_MAP(X)                                                        \
+    X(FAIL, 1)                                                                 \
+    X(BUSY, 2)                                                                 \
+    X(ALREADY, 3)                                                              \
+    X(OFF, 4)                                                                  \
+    X(RESERVE, 5)                                                              \
+    X(INVAL, 6)                                                                \
+    X(SIZE, 7)                                                                 \
+    X(CANCEL, 8)                                                               \
+    X(NOMEM, 9)                                                                \
+    X(NOSUPPORT, 10)                                                           \
+    X(NODEVICE, 11)                                                            \
+    X(UNINSTALLED, 12)                                                         \
+    X(NOACK, 13)
+
+enum km_errorcode {
+#define KM_X_ERR(name, num) KM_E##name = num,
+    KM_ERRNO_MAP(KM_X_ERR)
+#undef KM_X_ERR
+};
+
+/* Returns Tock's name of an ErrorCode ("INVAL"), positive or negated; "?" for
+ * anything else. */
+const char *km_err_name(int code);
+
+/* ---- Syscall ABI (TRD104) ------------------------------------------- */
+
+enum km_class {
+    KM_SYS_YIELD = 0,
+    KM_SYS_SUBSCRIBE = 1,
+    KM_SYS_COMMAND = 2,
+    KM_SYS_ALLOW_RW = 3,
+    KM_SYS_ALLOW_RO = 4,
+    KM_SYS_MEMOP = 5,
+    KM_SYS_EXIT = 6,
+    KM_SYS_ALLOW_UR = 7,
+    KM_SYS_NCLASSES = 8,
+};
+
+/* Return variants in r0 (doc/reference/trd104-syscalls.md, 3.2). */
+enum km_rv {
+    KM_RV_FAILURE = 0,
+    KM_RV_FAILURE_U32 = 1,
+    KM_RV_FAILURE_2U32 = 2,
+    KM_RV_FAILURE_U64 = 3,
+    KM_RV_SUCCESS = 128,
+    KM_RV_SUCCESS_U32 = 129,
+    KM_RV_SUCCESS_2U32 = 130,
+    KM_RV_SUCCESS_U64 = 131,
+    KM_RV_SUCCESS_3U32 = 132,
+    KM_RV_SUCCESS_U32_U64 = 133,
+};
+
+/* Yield variants in r0 of a yield syscall. */
+enum km_yield { KM_YIELD_NO_WAIT = 0, KM_YIELD_WAIT = 1, KM_YIELD_WAIT_FOR = 2 };
+
+/* Registers as the host carries them: 64 bits wide so that upcall function
+ * pointers and appdata of a 64-bit host app survive the round trip. Every
+ * other value is a 32-bit quantity as on the target. */
+struct km_regs {
+    uint64_t r[4];
+};
+
+const char *km_class_name(uint32_t cls);
+
+/* ---- Processes ------------------------------------------------------- */
+
+/* Process states (kernel/src/process.rs, enum State). */
+#define KM_STATE_MAP(X)                                                        \
+    X(RUNNING, "Running")                                                      \
+    X(YIELDED, "Yielded")                                                      \
+    X(YIELDED_FOR, "YieldedFor")                                               \
+    X(STOPPED, "Stopped")                                                      \
+    X(FAULTED, "Faulted")                                                      \
+    X(TERMINATED, "Terminated")
+
+enum km_state {
+#define KM_X_STATE(name, str) KM_STATE_##name,
+    KM_STATE_MAP(KM_X_STATE)
+#undef KM_X_STATE
+};
+
+const char *km_state_name(enum km_state s);
+/* Parses a state name as km_state_name() prints it; returns -1 if unknown. */
+int km_state_parse(const char *name);
+
+/* Fault policies (capsules/system/src/process_policies.rs). */
+enum km_fault_policy_kind {
+    KM_FP_PANIC,
+    KM_FP_STOP,
+    KM_FP_RESTART,
+    KM_FP_THRESHOLD_RESTART,
+    KM_FP_THRESHOLD_RESTART_THEN_PANIC,
+};
+
+struct km_fault_policy {
+    enum km_fault_policy_kind kind;
+    uint32_t threshold; /* for the threshold kinds */
+};
+
+enum km_fault_action { KM_FA_PANIC, KM_FA_RESTART, KM_FA_STOP };
+
+/* What one process is configured with (the TBF header and board file). */
+struct km_proc_config {
+    const char *name;         /* instance name, for messages (borrowed) */
+    const char *package_name; /* TBF PackageName (borrowed) */
+    uint32_t min_ram;         /* TBF minimum RAM size, bytes */
+    uint32_t priority;        /* for priority schedulers; lower runs first */
+    struct km_fault_policy fault_policy;
+};
+
+/* ---- Platform -------------------------------------------------------- */
+
+/* Virtual-time costs in CPU cycles. Placeholder figures until the cost-model
+ * work calibrates them; every platform profile says where its come from. */
+struct km_costs {
+    uint32_t trap_entry;      /* syscall entry into the kernel */
+    uint32_t trap_exit;       /* return to the process */
+    uint32_t context_switch;  /* switching to another process */
+    uint32_t syscall_base;    /* decoding and dispatching one syscall */
+    uint32_t command_base;    /* a capsule's command handler */
+    uint32_t upcall_dispatch; /* setting up an upcall frame */
+    uint32_t copy_fixed;      /* a kernel copy, fixed part */
+    uint32_t copy_per_byte;   /* a kernel copy, per byte (x1/16 cycles) */
+    uint32_t sched_decision;  /* one scheduler decision */
+};
+
+struct km_memory {
+    uint8_t *sram;       /* host pointer to the simulated SRAM */
+    uint32_t sram_base;  /* its simulated address */
+    uint32_t sram_size;  /* bytes */
+    uint8_t *flash;      /* host pointer to the simulated app flash */
+    uint32_t flash_base; /* its simulated address */
+    uint32_t flash_size; /* bytes */
+};
+
+struct km_event;
+
+struct km_config {
+    struct km_memory mem;
+    uint64_t clock_hz;       /* CPU clock: virtual cycles per second */
+    uint32_t alarm_hz;       /* alarm driver tick frequency */
+    uint32_t led_count;      /* LEDs the led driver exposes */
+    uint64_t seed;           /* rng driver seed */
+    uint64_t duration_cycles; /* run ends at this virtual time; 0 = never */
+    const char *scheduler;   /* scheduler name, NULL = "round_robin" */
+    uint32_t timeslice_us;   /* 0 = the scheduler's default */
+    struct km_costs costs;
+    unsigned nprocs;
+    const struct km_proc_config *procs; /* nprocs entries (borrowed) */
+    /* Called for each event the outside world should see; may be NULL. */
+    void (*on_event)(void *ctx, const struct km_event *ev);
+    void *ctx;
+};
+
+/* ---- Events out of the model ----------------------------------------- */
+
+enum km_event_kind {
+    KM_EV_CONSOLE,   /* bytes written to the console */
+    KM_EV_LED,       /* an LED changed */
+    KM_EV_STATE,     /* a process changed state */
+    KM_EV_TERMINATE, /* the app's host process must go */
+    KM_EV_RESTART,   /* the app's host process must be replaced */
+    KM_EV_PANIC,     /* the kernel panicked */
+};
+
+struct km_event {
+    enum km_event_kind kind;
+    uint64_t time; /* virtual cycles */
+    int proc;      /* process index, -1 for none */
+    union {
+        struct {
+            const uint8_t *data; /* valid during the callback only */
+            uint32_t len;
+        } console;
+        struct {
+            uint32_t index;
+            bool on;
+        } led;
+        struct {
+            enum km_state from, to;
+        } state;
+        struct {
+            const char *reason; /* valid during the callback only */
+        } panic;
+    } u;
+};
+
+/* ---- Upcalls and dispatch -------------------------------------------- */
+
+struct km_upcall {
+    uint64_t fn;      /* upcall function pointer, 0 = null upcall */
+    uint64_t appdata; /* opaque */
+    uint32_t args[3];
+};
+
+enum km_resume {
+    KM_RESUME_START,  /* first dispatch after (re)start: run the init function */
+    KM_RESUME_RETURN, /* return from the last syscall with .regs */
+    KM_RESUME_UPCALL, /* run .upcall as the answer to a yield */
+};
+
+enum km_end_reason {
+    KM_END_NONE,
+    KM_END_DURATION, /* the configured virtual duration elapsed */
+    KM_END_IDLE,     /* every process is done or waits with nothing pending */
+    KM_END_PANIC,    /* kernel panic */
+};
+
+const char *km_end_reason_name(enum km_end_reason r);
+
+struct km_dispatch {
+    bool end;                /* true: the run is over, see .end_reason */
+    enum km_end_reason end_reason;
+    int proc;                /* process to run */
+    enum km_resume resume;
+    struct km_regs regs;     /* for KM_RESUME_RETURN */
+    struct km_upcall upcall; /* for KM_RESUME_UPCALL */
+    bool upcall_nowait;      /* upcall answers a yield-no-wait */
+};
+
+/* A fault reported by the host side for process p. */
+enum km_fault_kind {
+    KM_FAULT_MEMORY,   /* a memory access the MPU forbids (SIGSEGV) */
+    KM_FAULT_CRASH,    /* another hard fault (SIGILL, SIGBUS, abort...) */
+    KM_FAULT_PROTOCOL, /* the app broke the channel protocol */
+    KM_FAULT_DIED,     /* the app's host process ended outside exit */
+};
+
+struct km_fault_info {
+    enum km_fault_kind kind;
+    uint64_t addr;      /* faulting address, if any */
+    uint32_t access;    /* 1 read, 2 write, 0 unknown */
+    uint64_t pc;        /* program counter, if known */
+    const char *reason; /* human-readable, borrowed */
+};
+
+/* ---- Per-process counters and state snapshot ------------------------- */
+
+struct km_proc_stats {
+    uint64_t syscalls[KM_SYS_NCLASSES];
+    uint64_t upcalls_delivered;
+    uint64_t upcalls_dropped;  /* enqueue failures (queue full) */
+    uint64_t context_switches; /* times this process was switched to */
+    uint64_t timeslice_expirations;
+    uint64_t run_cycles;       /* virtual cycles charged to it */
+    uint32_t restart_count;
+    uint32_t fault_count;
+};
+
+struct km_proc_info {
+    const char *name;
+    const char *package_name;
+    enum km_state state;
+    uint32_t process_id;   /* changes on every restart */
+    bool has_completion_code;
+    uint32_t completion_code;
+    uint32_t ram_start, ram_end; /* process block */
+    uint32_t app_break, kernel_break, allow_high_water_mark;
+    uint32_t flash_start, flash_end;
+    struct km_proc_stats stats;
+    char fault_reason[160]; /* last fault, "" if none */
+};
+
+/* ---- The kernel ------------------------------------------------------ */
+
+struct km_kernel;
+
+/* Creates a kernel for cfg, laying out every process block in SRAM.
+ * Returns NULL and writes a message to err (errlen bytes) if the
+ * configuration cannot be honoured (unknown scheduler, SRAM too small).
+ * The kernel keeps pointers to cfg's procs strings; cfg itself may go. */
+struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errlen);
+void km_destroy(struct km_kernel *k);
+
+/* Tells the kernel where process p's read-only segment lives in the
+ * simulated flash (known once its host process has announced itself). */
+void km_set_flash(struct km_kernel *k, int p, uint32_t start, uint32_t end);
+
+/* Decides what happens next: fires due timers, asks the scheduler, jumps
+ * virtual time over idle stretches. Fills d; returns 0. */
+int km_next(struct km_kernel *k, struct km_dispatch *d);
+
+/* The running process p made syscall `cls` with registers r. Returns 0, or
+ * -KM_EINVAL if p is not the dispatched process (the call is ignored). */
+int km_syscall(struct km_kernel *k, int p, uint32_t cls, const struct km_regs *r);
+
+/* The running process p declares `cycles` of computation since its last
+ * event. Returns 0 or -KM_EINVAL as km_syscall. */
+int km_compute(struct km_kernel *k, int p, uint64_t cycles);
+
+/* Process p faulted (or its host process died). Applies its fault policy. */
+int km_fault(struct km_kernel *k, int p, const struct km_fault_info *f);
+
+/* Stops the run now as a kernel panic with `reason` (for example because
+ * the host side cannot go on). */
+void km_panic(struct km_kernel *k, const char *reason);
+
+uint64_t km_now(const struct km_kernel *k);
+uint64_t km_cycles_to_ns(const struct km_kernel *k, uint64_t cycles);
+unsigned km_nprocs(const struct km_kernel *k);
+void km_proc_info(const struct km_kernel *k, int p, struct km_proc_info *out);
+const char *km_panic_reason(const struct km_kernel *k);
+/* Why the run ended; KM_END_NONE while it goes on. */
+enum km_end_reason km_end_reason_of(const struct km_kernel *k);
+
+/* Names of the schedulers and drivers the model knows, for `ipcsim list`.
+ * Return the number of entries and set *names to a static array. */
+size_t km_scheduler_names(const char *const **names);
+struct km_driver_desc {
+    uint32_t num;
+    const char *name;
+};
+size_t km_driver_list(const struct km_driver_desc **list);
+
+#endif

@@ -1,0 +1,220 @@
+/* km_internal.h: the kernel model's private structures, shared by the core,
+ * the drivers, the schedulers and the fault policies. Not for sim/. */
+#ifndef KM_INTERNAL_H
+#define KM_INTERNAL_H
+
+#include "km.h"
+
+#define KM_TASK_QUEUE_LEN 10    /* kernel/src/process_standard.rs: tasks ring */
+#define KM_MIN_QUANTA_US 500    /* kernel/src/kernel.rs MIN_QUANTA_THRESHOLD_US */
+#define KM_MAX_GRANTS 16        /* grant pointer slots per process */
+#define KM_MAX_UPCALLS 4        /* subscribe numbers per driver, at most */
+#define KM_MAX_ALLOWS 4         /* allow numbers per driver and kind, at most */
+
+/* Estimated grant-region bytes (32-bit target) until the MPU work makes the
+ * layout exact: the grant pointer table, the task ring and the process
+ * struct are allocated at creation; each driver grant when first entered. */
+#define KM_GRANT_PTR_BYTES 8u
+#define KM_TASK_BYTES 24u
+#define KM_PROCESS_STRUCT_BYTES 256u
+#define KM_GRANT_HEADER_BYTES 8u
+#define KM_UPCALL_BYTES 12u
+#define KM_ALLOW_BYTES 8u
+
+struct km_kernel;
+struct km_process;
+
+/* A task in a process's queue (kernel/src/process.rs, enum Task). */
+enum km_task_kind {
+    KM_TASK_FUNCTION_CALL, /* an upcall to run, or the init function */
+    KM_TASK_RETURN_VALUE,  /* a null upcall: only yield-wait-for sees it */
+};
+
+struct km_task {
+    enum km_task_kind kind;
+    bool from_kernel;      /* FunctionCallSource::Kernel (the init call) */
+    uint32_t driver, subnum;
+    struct km_upcall up;
+};
+
+struct km_buffer {
+    uint32_t ptr, len;
+};
+
+struct km_saved_upcall {
+    uint64_t fn, appdata;
+};
+
+/* Per-process, per-driver grant: what the kernel keeps for the driver. */
+struct km_grant {
+    bool used;
+    uint32_t driver;
+    struct km_saved_upcall upcalls[KM_MAX_UPCALLS];
+    struct km_buffer rw[KM_MAX_ALLOWS];
+    struct km_buffer ro[KM_MAX_ALLOWS];
+    struct km_buffer ur[KM_MAX_ALLOWS];
+    uint64_t driver_state[4]; /* a driver's own per-process words */
+};
+
+struct km_process {
+    int index;
+    const struct km_proc_config *cfg;
+    enum km_state state;
+    enum km_state stopped_from;   /* state before Stopped */
+    uint32_t yielded_for_driver, yielded_for_subnum;
+    uint32_t process_id;          /* kernel-wide counter, new on restart */
+    bool has_completion_code;
+    uint32_t completion_code;
+
+    /* Memory (simulated addresses). */
+    uint32_t mem_start, mem_end;  /* process block */
+    uint32_t app_break;           /* end of app-accessible memory */
+    uint32_t kernel_break;        /* start of the grant region */
+    uint32_t initial_kernel_break;
+    uint32_t allow_high_water_mark;
+    uint32_t flash_start, flash_end;
+    uint32_t stack_start, heap_start; /* memop 10/11, debug only */
+
+    /* Task queue (ring). */
+    struct km_task tasks[KM_TASK_QUEUE_LEN];
+    unsigned task_head, task_count;
+
+    struct km_grant grants[KM_MAX_GRANTS];
+
+    /* What the host app is waiting for when next dispatched. */
+    enum km_resume resume;
+    struct km_regs ret;
+    struct km_upcall upcall;
+    bool upcall_nowait;
+
+    uint64_t compute_left; /* declared cycles not yet run (preempted) */
+    struct km_proc_stats stats;
+    char fault_reason[160];
+};
+
+/* A driver (capsule) as the syscall layer sees it. NULL = not supported. */
+struct km_driver_ops {
+    uint32_t num;
+    const char *name;
+    uint8_t n_upcalls, n_rw, n_ro, n_ur; /* grant sizes */
+    /* command: fill *ret (variant + values); process is p. */
+    void (*command)(struct km_kernel *k, struct km_process *p, uint32_t cmd, uint32_t a1,
+                    uint32_t a2, struct km_regs *ret);
+    /* a timer this driver armed for process p has expired. */
+    void (*timer)(struct km_kernel *k, struct km_process *p, uint64_t tag);
+};
+
+/* Scheduler table (kernel/src/platform/scheduler.rs, trait Scheduler). */
+enum km_stop_reason { KM_STOP_NO_WORK, KM_STOP_TIMESLICE, KM_STOP_PREEMPTED, KM_STOP_STOPPED };
+
+struct km_sched_ops {
+    const char *name;
+    uint32_t default_timeslice_us; /* 0 = cooperative */
+    /* picks a ready process; returns its index and sets *timeslice_us (0 =
+     * no timeslice), or returns -1 to sleep. */
+    int (*next)(struct km_kernel *k, uint32_t *timeslice_us);
+    void (*result)(struct km_kernel *k, enum km_stop_reason r, uint32_t executed_us);
+};
+
+const struct km_sched_ops *km_sched_find(const char *name);
+
+/* Scheduler state for every scheduler kind (only one is in use). */
+struct km_sched_state {
+    int *queue;              /* process indices, head first */
+    unsigned qlen;
+    uint32_t timeslice_us;
+    uint32_t time_remaining; /* round robin: left of the current slice */
+    bool last_rescheduled;
+};
+
+/* A pending kernel timer (an alarm expiry, a console write completing). */
+struct km_timer {
+    bool armed;
+    uint64_t when;      /* virtual cycles */
+    uint64_t seq;       /* arming order, breaks ties deterministically */
+    int proc;
+    uint32_t driver;
+    uint64_t tag;
+    uint32_t pid;       /* process_id when armed: stale after a restart */
+};
+
+struct km_kernel {
+    struct km_config cfg;
+    struct km_process *procs;
+    unsigned nprocs;
+    const struct km_sched_ops *sched;
+    struct km_sched_state ss;
+
+    uint64_t now;            /* virtual cycles */
+    uint32_t next_process_id;
+
+    struct km_timer *timers; /* a small pool, see km_timer_arm */
+    unsigned ntimers;
+    uint64_t timer_seq;
+
+    /* do_process state */
+    int current;             /* process in do_process, or -1 */
+    int last_run;            /* process that ran last, for switch costs */
+    uint64_t slice_start;    /* virtual time the slice started */
+    uint64_t slice_cycles;   /* 0 = no timeslice */
+    bool dispatched;         /* current was handed to the host */
+
+    bool ended;
+    enum km_end_reason end_reason;
+    char panic_reason[256];
+
+    uint64_t rng_state;      /* rng driver, xorshift64* */
+
+    /* console driver (one UART shared by all processes) */
+    int console_tx_proc;     /* process whose chunk is on the wire, or -1 */
+    uint8_t console_chunk[64]; /* capsules/core/src/console.rs DEFAULT_BUF_SIZE */
+    uint32_t console_chunk_len;
+
+    uint32_t led_state;      /* led driver: bit i = LED i on */
+};
+
+/* Core services for drivers and schedulers. */
+/* process.ready(): Running, or Yielded with a task, or YieldedFor with the
+ * awaited upcall queued. */
+bool km_proc_ready(const struct km_process *p);
+struct km_process *km_proc(struct km_kernel *k, int p);
+struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_t driver,
+                              bool allocate, int *err);
+/* Schedules upcall (driver, subnum) on p with args; returns 0 or -NOMEM
+ * (queue full) / -NODEVICE (not running) / -FAIL (no grant). */
+int km_schedule_upcall(struct km_kernel *k, struct km_process *p, uint32_t driver, uint32_t subnum,
+                       uint32_t a0, uint32_t a1, uint32_t a2);
+/* Arms a timer for driver `driver` on process p at virtual time `when`;
+ * replaces one already armed with the same (proc, driver, tag). */
+void km_timer_arm(struct km_kernel *k, int p, uint32_t driver, uint64_t tag, uint64_t when);
+/* Disarms it; returns true if it was armed. */
+bool km_timer_cancel(struct km_kernel *k, int p, uint32_t driver, uint64_t tag);
+void km_emit(struct km_kernel *k, const struct km_event *ev);
+/* Reads/writes simulated memory; return false if outside SRAM/flash. */
+bool km_mem_read(struct km_kernel *k, uint32_t addr, void *dst, uint32_t len);
+bool km_mem_write(struct km_kernel *k, uint32_t addr, const void *src, uint32_t len);
+/* Host pointer for [addr, addr+len) inside SRAM or flash, or NULL. */
+uint8_t *km_mem_ptr(struct km_kernel *k, uint32_t addr, uint32_t len);
+uint64_t km_us_to_cycles(const struct km_kernel *k, uint64_t us);
+uint64_t km_cycles_to_us(const struct km_kernel *k, uint64_t cycles);
+void km_charge(struct km_kernel *k, uint64_t cycles);
+uint64_t km_rng_next(struct km_kernel *k);
+
+/* Return-value builders. */
+void km_ret_success(struct km_regs *r);
+void km_ret_success_u32(struct km_regs *r, uint32_t v);
+void km_ret_success_2u32(struct km_regs *r, uint32_t a, uint32_t b);
+void km_ret_success_u64(struct km_regs *r, uint64_t v);
+void km_ret_failure(struct km_regs *r, int err);
+void km_ret_failure_u32(struct km_regs *r, int err, uint32_t v);
+
+/* Driver table. */
+const struct km_driver_ops *km_driver_find(uint32_t num);
+extern const struct km_driver_ops km_drv_alarm_ops, km_drv_console_ops, km_drv_led_ops,
+    km_drv_rng_ops;
+
+/* Fault policies. */
+enum km_fault_action km_fault_policy_action(const struct km_fault_policy *fp,
+                                            const struct km_process *p);
+
+#endif

@@ -1,0 +1,323 @@
+/* main.c: the ipcsim command line: run, validate and list.
+ *
+ * Exit codes: 0 the run met every expectation (or validation passed);
+ * 1 an expectation failed or the kernel panicked unexpectedly; 2 bad
+ * scenario or usage; 3 the simulator could not run the scenario;
+ * 130 interrupted (no results written).
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "expect.h"
+#include "km.h"
+#include "results.h"
+#include "runner.h"
+#include "scenario.h"
+
+#ifndef IPCSIM_VERSION
+#define IPCSIM_VERSION "0.0.0"
+#endif
+#ifndef IPCSIM_DEFAULT_APP_DIR
+#define IPCSIM_DEFAULT_APP_DIR "apps"
+#endif
+#ifndef IPCSIM_DEFAULT_PLATFORM_DIR
+#define IPCSIM_DEFAULT_PLATFORM_DIR "platforms"
+#endif
+
+enum { EXIT_PASS = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_HOST = 3, EXIT_INTERRUPTED = 130 };
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: ipcsim <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
+            "                       run a scenario; exit 0 if every expectation holds\n"
+            "  validate SCENARIO... check scenario files without running them\n"
+            "  list                 programs, platforms, schedulers and drivers known\n"
+            "  --help, --version\n"
+            "\n"
+            "exit codes: 0 pass, 1 expectation failed, 2 bad scenario or usage,\n"
+            "            3 simulator error, 130 interrupted\n"
+            "\n"
+            "environment: IPCSIM_PROGRAM_PATH (built apps), IPCSIM_PLATFORM_PATH (profiles)\n");
+}
+
+static struct scn_search search_paths(void)
+{
+    struct scn_search s;
+    const char *p = getenv("IPCSIM_PROGRAM_PATH");
+    const char *q = getenv("IPCSIM_PLATFORM_PATH");
+    s.program_dir = p && *p ? p : IPCSIM_DEFAULT_APP_DIR;
+    s.platform_dir = q && *q ? q : IPCSIM_DEFAULT_PLATFORM_DIR;
+    return s;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (s == NULL || *s == '\0' || *s == '-')
+        return false;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*end != '\0')
+        return false;
+    *out = v;
+    return true;
+}
+
+static void print_summary(FILE *f, const struct scn_scenario *s, const struct run_result *res,
+                          const struct expect_report *ex)
+{
+    fprintf(f, "== %s: ended (%s) at %llu.%06llu ms virtual time, seed %llu\n", s->name,
+            km_end_reason_name(res->end_reason), (unsigned long long)(res->end_ns / 1000000u),
+            (unsigned long long)(res->end_ns % 1000000u), (unsigned long long)res->seed);
+    if (res->end_reason == KM_END_PANIC)
+        fprintf(f, "== kernel panic: %s\n", res->panic_reason);
+    fprintf(f, "%-20s %-11s %6s %8s %6s %8s %7s %7s\n", "app", "state", "code", "restarts",
+            "faults", "syscalls", "upcalls", "dropped");
+    for (size_t i = 0; i < res->n_apps; i++) {
+        const struct km_proc_info *in = &res->apps[i].info;
+        uint64_t sys = 0;
+        for (int c = 0; c < KM_SYS_NCLASSES; c++)
+            sys += in->stats.syscalls[c];
+        char code[16];
+        if (in->has_completion_code)
+            snprintf(code, sizeof(code), "%u", in->completion_code);
+        else
+            snprintf(code, sizeof(code), "-");
+        fprintf(f, "%-20s %-11s %6s %8u %6u %8llu %7llu %7llu\n", s->apps[i].name,
+                km_state_name(in->state), code, in->stats.restart_count, in->stats.fault_count,
+                (unsigned long long)sys, (unsigned long long)in->stats.upcalls_delivered,
+                (unsigned long long)in->stats.upcalls_dropped);
+        if (in->fault_reason[0])
+            fprintf(f, "%-20s last fault: %s\n", "", in->fault_reason);
+    }
+    for (size_t i = 0; i < ex->n; i++) {
+        const struct expect_check *c = &ex->checks[i];
+        if (!c->ok)
+            fprintf(f, "FAIL %s%s%s: expected %s, got %s\n", c->app, c->app[0] ? " " : "",
+                    c->check, c->expected, c->actual);
+    }
+    fprintf(f, "expectations: %zu passed, %zu failed\n", ex->n - ex->failed, ex->failed);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"seed", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"host-timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct run_options ro = {.console = stdout, .host_timeout_ms = 10000};
+    const char *out_dir = NULL;
+    uint64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "s:o:qt:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (!parse_u64(optarg, &v)) {
+                fprintf(stderr, "ipcsim run: --seed: expected a non-negative integer, got \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            ro.seed = v;
+            ro.has_seed = true;
+            break;
+        case 'o':
+            out_dir = optarg;
+            break;
+        case 'q':
+            ro.quiet = true;
+            break;
+        case 't':
+            if (!parse_u64(optarg, &v) || v > 3600000) {
+                fprintf(stderr,
+                        "ipcsim run: --host-timeout: expected milliseconds 0..3600000, got \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            ro.host_timeout_ms = (uint32_t)v;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_PASS;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "ipcsim run: expected exactly one scenario file\n");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    struct scn_search sp = search_paths();
+    struct scn_scenario s;
+    char err[1024];
+    if (scn_load(argv[optind], &sp, &s, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct run_result res;
+    int rc = run_scenario(&s, &ro, &res);
+    if (res.interrupted) {
+        fprintf(stderr, "ipcsim: interrupted; no results written\n");
+        run_result_free(&res);
+        scn_free(&s);
+        return EXIT_INTERRUPTED;
+    }
+    if (rc < 0 || res.host_error) {
+        fprintf(stderr, "ipcsim: %s: %s\n", s.path, res.host_error_msg);
+        run_result_free(&res);
+        scn_free(&s);
+        return EXIT_HOST;
+    }
+    struct expect_report ex;
+    if (expect_evaluate(&s, &res, &ex) < 0) {
+        fprintf(stderr, "ipcsim: out of memory\n");
+        run_result_free(&res);
+        scn_free(&s);
+        return EXIT_HOST;
+    }
+    print_summary(stdout, &s, &res, &ex);
+    int exit_code = ex.failed ? EXIT_FAILED : EXIT_PASS;
+    if (res.end_reason == KM_END_PANIC && !s.expect.has_end_reason) {
+        fprintf(stdout, "FAIL unexpected kernel panic (say \"end_reason\": \"panic\" to expect it)\n");
+        exit_code = EXIT_FAILED;
+    }
+    if (out_dir) {
+        char *text = results_json(&s, &res, &ex);
+        if (text == NULL || results_write(out_dir, text, err, sizeof(err)) < 0) {
+            fprintf(stderr, "ipcsim: results not written: %s\n", text ? err : "out of memory");
+            exit_code = EXIT_HOST;
+        }
+        free(text);
+    }
+    expect_report_free(&ex);
+    run_result_free(&res);
+    scn_free(&s);
+    return exit_code;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "ipcsim validate: expected one or more scenario files\n");
+        return EXIT_USAGE;
+    }
+    struct scn_search sp = search_paths();
+    int bad = 0;
+    for (int i = 1; i < argc; i++) {
+        struct scn_scenario s;
+        char err[1024];
+        if (scn_load(argv[i], &sp, &s, err, sizeof(err)) < 0) {
+            fprintf(stderr, "%s\n", err);
+            bad++;
+            continue;
+        }
+        printf("%s: ok (%zu app instance%s, platform %s)\n", argv[i], s.n_apps,
+               s.n_apps == 1 ? "" : "s", s.platform.name);
+        scn_free(&s);
+    }
+    return bad ? EXIT_USAGE : EXIT_PASS;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Prints the entries of dir (executables, or files ending in suffix). */
+static void list_dir(const char *title, const char *dir, const char *suffix)
+{
+    printf("%s (%s):\n", title, dir);
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        printf("  (none: cannot open the directory)\n");
+        return;
+    }
+    char *names[512];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 512) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        size_t len = strlen(e->d_name), sl = suffix ? strlen(suffix) : 0;
+        if (suffix && (len <= sl || strcmp(e->d_name + len - sl, suffix) != 0))
+            continue;
+        if (!suffix && access(path, X_OK) != 0)
+            continue;
+        names[n] = strndup(e->d_name, suffix ? len - sl : len);
+        if (names[n])
+            n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof(names[0]), name_cmp);
+    for (size_t i = 0; i < n; i++) {
+        printf("  %s\n", names[i]);
+        free(names[i]);
+    }
+}
+
+static int cmd_list(void)
+{
+    struct scn_search sp = search_paths();
+    list_dir("programs", sp.program_dir, NULL);
+    list_dir("platforms", sp.platform_dir, ".json");
+    const char *const *names;
+    size_t n = km_scheduler_names(&names);
+    printf("schedulers:\n");
+    for (size_t i = 0; i < n; i++)
+        printf("  %s\n", names[i]);
+    const struct km_driver_desc *drv;
+    n = km_driver_list(&drv);
+    printf("drivers:\n");
+    for (size_t i = 0; i < n; i++)
+        printf("  0x%05x %s\n", drv[i].num, drv[i].name);
+    printf("fault policies:\n  panic\n  stop\n  restart\n  threshold_restart(n)\n"
+           "  threshold_restart_then_panic(n)\n");
+    printf("ipc mechanisms:\n  none\n");
+    return EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "validate") == 0)
+        return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list();
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return EXIT_PASS;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("ipcsim %s\n", IPCSIM_VERSION);
+        return EXIT_PASS;
+    }
+    fprintf(stderr, "ipcsim: unknown command \"%s\"\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,793 @@
+/* runner.c: runs one scenario on the libuv loop: creates the simulated SRAM
+ * and flash, spawns one Linux process per app instance, relays each
+ * syscall to the kernel model and its answer back, and collects the
+ * outcome.
+ *
+ * Sections: memory; host processes; messages from apps; dispatch; kernel
+ * events; start and finish; results.
+ *
+ * Exactly one app runs at a time: the runner answers only the process the
+ * kernel model dispatched, and every other app is blocked in its shim
+ * waiting for an answer. Host time never enters the kernel model, so the
+ * schedule, and everything printed and written, is a function of the
+ * scenario, the seed and the binaries.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "ipcsim_proto.h"
+
+#define PAGE 4096u
+
+struct runner;
+struct app_host;
+
+/* One Linux process of an app instance (an instance has a new one after
+ * each restart). Freed when both its handles are closed. */
+struct host_proc {
+    struct app_host *app;
+    uv_process_t proc;
+    uv_poll_t poll;
+    int fd;               /* simulator end of the channel */
+    int open_handles;
+    bool exited;          /* the Linux process has ended */
+    bool gone;            /* reported to the kernel model, or expected */
+    bool hello;           /* HELLO received */
+    bool killed;          /* we killed it on purpose */
+    uint64_t data_lo, data_hi, ro_lo, ro_hi;
+};
+
+struct app_host {
+    int index;
+    struct runner *r;
+    const struct scn_app *cfg;
+    struct host_proc *hp;    /* current Linux process, NULL if none */
+    uint32_t spawns;
+    bool have_layout;        /* sizes known from the first HELLO */
+    uint64_t data_size, ro_size;
+    uint32_t flash_addr, flash_size;
+    bool pending_dispatch;   /* dispatched while its process was starting */
+    struct km_dispatch pending;
+    char *console;           /* capture of everything printed */
+    size_t console_len, console_cap;
+    char line[512];          /* live line being assembled */
+    size_t line_len;
+};
+
+struct runner {
+    uv_loop_t loop;
+    const struct scn_scenario *s;
+    const struct run_options *opt;
+    struct run_result *res;
+    struct km_kernel *k;
+    struct km_config kcfg;
+    struct km_proc_config *pcfg;
+    struct app_host *apps;
+    size_t n;
+    int sram_fd, flash_fd;
+    uint8_t *sram, *flash;
+    unsigned hellos;         /* start-up barrier */
+    bool started;            /* every app said HELLO; the kernel runs */
+    bool finished;
+    int running;             /* app the kernel dispatched, -1 if none */
+    bool awaiting;           /* its answer is outstanding */
+    uv_timer_t watchdog;
+    uv_signal_t sigint, sigterm;
+    uint64_t messages;
+};
+
+static void runner_step(struct runner *r);
+static void runner_finish(struct runner *r);
+static void host_kill(struct host_proc *hp);
+
+static void runner_host_error(struct runner *r, const char *fmt, const char *a, const char *b)
+{
+    if (!r->res->host_error) {
+        r->res->host_error = true;
+        snprintf(r->res->host_error_msg, sizeof(r->res->host_error_msg), fmt, a, b);
+    }
+    runner_finish(r);
+}
+
+/* ---- Memory ------------------------------------------------------------ */
+
+/* Creates a memfd of `size` bytes mapped at simulated address `base`. */
+static int mem_create(const char *name, uint32_t base, uint32_t size, int *fd_out, uint8_t **map_out,
+                      char *err, size_t errlen)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, size) < 0) {
+        snprintf(err, errlen, "%s: cannot create shared memory: %s", name, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    void *m = mmap((void *)(uintptr_t)base, size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+    if (m == MAP_FAILED || m != (void *)(uintptr_t)base) {
+        snprintf(err, errlen, "%s: cannot map at 0x%08x: %s", name, base, strerror(errno));
+        if (m != MAP_FAILED)
+            munmap(m, size);
+        close(fd);
+        return -1;
+    }
+    *fd_out = fd;
+    *map_out = m;
+    return 0;
+}
+
+/* ---- Host processes ----------------------------------------------------- */
+
+static void host_handle_closed(uv_handle_t *h)
+{
+    struct host_proc *hp = h->data;
+    if (--hp->open_handles == 0)
+        free(hp);
+}
+
+static void host_close(struct host_proc *hp)
+{
+    if (hp->fd >= 0) {
+        uv_poll_stop(&hp->poll);
+        uv_close((uv_handle_t *)&hp->poll, host_handle_closed);
+        close(hp->fd);
+        hp->fd = -1;
+    }
+    if (hp->app && hp->app->hp == hp)
+        hp->app->hp = NULL;
+}
+
+/* Ends a host process on purpose (the kernel terminated or replaced it). */
+static void host_kill(struct host_proc *hp)
+{
+    if (hp == NULL)
+        return;
+    hp->killed = true;
+    hp->gone = true;
+    if (!hp->exited)
+        uv_process_kill(&hp->proc, SIGKILL);
+    host_close(hp);
+}
+
+/* The host process ended or broke its channel without the kernel asking:
+ * to the kernel that is a fault of the app. */
+static void host_gone(struct host_proc *hp, enum km_fault_kind kind, const char *reason)
+{
+    if (hp->gone)
+        return;
+    hp->gone = true;
+    struct app_host *a = hp->app;
+    struct runner *r = a->r;
+    bool was_running = r->running == a->index;
+    host_kill(hp);
+    if (!r->started) {
+        runner_host_error(r, "app %s: %s before it started", a->cfg->name, reason);
+        return;
+    }
+    if (r->finished)
+        return;
+    struct km_fault_info f = {.kind = kind, .reason = reason};
+    km_fault(r->k, a->index, &f);
+    if (was_running) {
+        r->awaiting = false;
+        uv_timer_stop(&r->watchdog);
+        runner_step(r);
+    }
+}
+
+static void host_exit_cb(uv_process_t *proc, int64_t status, int sig)
+{
+    struct host_proc *hp = proc->data;
+    hp->exited = true;
+    if (!hp->gone) {
+        char why[96];
+        if (sig)
+            snprintf(why, sizeof(why), "app process killed by signal %d outside the simulator",
+                     sig);
+        else
+            snprintf(why, sizeof(why), "app process exited with status %lld outside tock_exit",
+                     (long long)status);
+        host_gone(hp, KM_FAULT_DIED, why);
+    }
+    uv_close((uv_handle_t *)proc, host_handle_closed);
+}
+
+static void host_readable(uv_poll_t *h, int status, int events);
+
+/* Starts a Linux process for app a. Returns 0 or a negative libuv error. */
+static int host_spawn(struct app_host *a)
+{
+    struct runner *r = a->r;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    struct host_proc *hp = calloc(1, sizeof(*hp));
+    if (hp == NULL) {
+        close(sv[0]);
+        close(sv[1]);
+        return UV_ENOMEM;
+    }
+    hp->app = a;
+    hp->fd = sv[0];
+
+    char *args[2 + 16 + 1];
+    size_t na = 0;
+    args[na++] = (char *)a->cfg->program_path;
+    for (size_t i = 0; i < a->cfg->argc && na < 18; i++)
+        args[na++] = a->cfg->argv[i];
+    args[na] = NULL;
+
+    uv_stdio_container_t stdio[6];
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_INHERIT_FD; /* stray host output goes to stderr */
+    stdio[1].data.fd = 2;
+    stdio[2].flags = UV_INHERIT_FD;
+    stdio[2].data.fd = 2;
+    stdio[3].flags = UV_INHERIT_FD;
+    stdio[3].data.fd = sv[1];
+    stdio[4].flags = UV_INHERIT_FD;
+    stdio[4].data.fd = r->sram_fd;
+    stdio[5].flags = UV_INHERIT_FD;
+    stdio[5].data.fd = r->flash_fd;
+
+    uv_process_options_t po = {0};
+    po.file = a->cfg->program_path;
+    po.args = args;
+    po.exit_cb = host_exit_cb;
+    po.stdio = stdio;
+    po.stdio_count = 6;
+    hp->proc.data = hp;
+    int rc = uv_spawn(&r->loop, &hp->proc, &po);
+    close(sv[1]);
+    if (rc < 0) {
+        close(sv[0]);
+        /* a failed uv_spawn still needs its handle closed */
+        hp->open_handles = 1;
+        hp->fd = -1;
+        hp->exited = hp->gone = true;
+        uv_close((uv_handle_t *)&hp->proc, host_handle_closed);
+        return rc;
+    }
+    hp->open_handles = 2;
+    hp->poll.data = hp;
+    uv_poll_init(&r->loop, &hp->poll, hp->fd);
+    uv_poll_start(&hp->poll, UV_READABLE | UV_DISCONNECT, host_readable);
+    a->hp = hp;
+    a->spawns++;
+    return 0;
+}
+
+/* ---- Dispatch ----------------------------------------------------------- */
+
+static void watchdog_fired(uv_timer_t *t)
+{
+    struct runner *r = t->data;
+    if (r->running < 0 || !r->awaiting)
+        return;
+    struct app_host *a = &r->apps[r->running];
+    char why[128];
+    snprintf(why, sizeof(why), "app made no syscall for %u ms of host time (hung)",
+             r->opt->host_timeout_ms);
+    if (a->hp)
+        host_gone(a->hp, KM_FAULT_CRASH, why);
+}
+
+static void send_msg(struct host_proc *hp, struct ipcsim_msg *m)
+{
+    ssize_t n = send(hp->fd, m, sizeof(*m), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n != (ssize_t)sizeof(*m))
+        host_gone(hp, KM_FAULT_DIED, "app channel closed");
+}
+
+/* Hands the dispatch d to app a's process. */
+static void dispatch_send(struct runner *r, struct app_host *a, const struct km_dispatch *d)
+{
+    struct host_proc *hp = a->hp;
+    struct ipcsim_msg m;
+    switch (d->resume) {
+    case KM_RESUME_START: {
+        struct km_proc_info info;
+        km_proc_info(r->k, a->index, &info);
+        uint32_t stack_top = info.ram_start + a->cfg->stack;
+        uint32_t data_addr = (stack_top + PAGE - 1) & ~(PAGE - 1);
+        m = ipcsim_msg_make(IPCSIM_MSG_START, 0);
+        m.a[IPCSIM_START_RAM_START] = info.ram_start;
+        m.a[IPCSIM_START_RAM_END] = info.ram_end;
+        m.a[IPCSIM_START_STACK_TOP] = stack_top;
+        m.a[IPCSIM_START_DATA] = data_addr;
+        m.a[IPCSIM_START_FLASH] = a->flash_addr;
+        m.a[IPCSIM_START_SRAM_BASE] = r->s->platform.sram_base;
+        m.a[IPCSIM_START_SRAM_SIZE] = r->s->platform.sram_size;
+        m.a[IPCSIM_START_FLASH_BASE] =
+            r->s->platform.flash_base | ((uint64_t)r->s->platform.flash_size << 32);
+        break;
+    }
+    case KM_RESUME_RETURN:
+        m = ipcsim_msg_make(IPCSIM_MSG_RETURN, 0);
+        for (int i = 0; i < 4; i++)
+            m.a[i] = d->regs.r[i];
+        break;
+    case KM_RESUME_UPCALL:
+    default:
+        m = ipcsim_msg_make(IPCSIM_MSG_UPCALL, 0);
+        m.a[0] = d->upcall.fn;
+        m.a[1] = d->upcall.args[0];
+        m.a[2] = d->upcall.args[1];
+        m.a[3] = d->upcall.args[2];
+        m.a[4] = d->upcall.appdata;
+        m.a[5] = d->upcall_nowait ? IPCSIM_UPCALL_NOWAIT : IPCSIM_UPCALL_WAIT;
+        break;
+    }
+    r->awaiting = true;
+    if (r->opt->host_timeout_ms)
+        uv_timer_start(&r->watchdog, watchdog_fired, r->opt->host_timeout_ms, 0);
+    send_msg(hp, &m);
+}
+
+/* Asks the kernel model what runs next and hands it over, or finishes. */
+static void runner_step(struct runner *r)
+{
+    if (r->finished)
+        return;
+    struct km_dispatch d;
+    km_next(r->k, &d);
+    if (d.end) {
+        runner_finish(r);
+        return;
+    }
+    struct app_host *a = &r->apps[d.proc];
+    r->running = d.proc;
+    if (a->hp == NULL || !a->hp->hello) {
+        /* its (re)started process has not announced itself yet */
+        a->pending_dispatch = true;
+        a->pending = d;
+        r->awaiting = true;
+        if (r->opt->host_timeout_ms)
+            uv_timer_start(&r->watchdog, watchdog_fired, r->opt->host_timeout_ms, 0);
+        return;
+    }
+    dispatch_send(r, a, &d);
+}
+
+/* ---- Messages from apps -------------------------------------------------- */
+
+static void protocol_fault(struct host_proc *hp, const char *what)
+{
+    char why[160];
+    snprintf(why, sizeof(why), "channel protocol error: %s", what);
+    host_gone(hp, KM_FAULT_PROTOCOL, why);
+}
+
+static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
+{
+    struct app_host *a = hp->app;
+    struct runner *r = a->r;
+    if (hp->hello) {
+        protocol_fault(hp, "second HELLO");
+        return;
+    }
+    uint64_t dlo = m->a[IPCSIM_HELLO_DATA_LO], dhi = m->a[IPCSIM_HELLO_DATA_HI];
+    uint64_t rlo = m->a[IPCSIM_HELLO_RO_LO], rhi = m->a[IPCSIM_HELLO_RO_HI];
+    if (dhi <= dlo || rhi <= rlo || (dlo | dhi | rlo | rhi) % PAGE != 0 ||
+        dhi - dlo > (64u << 20) || rhi - rlo > (256u << 20)) {
+        protocol_fault(hp, "HELLO with impossible segment ranges");
+        return;
+    }
+    if (a->have_layout && (dhi - dlo != a->data_size || rhi - rlo != a->ro_size)) {
+        protocol_fault(hp, "restarted process has a different image");
+        return;
+    }
+    hp->hello = true;
+    hp->data_lo = dlo;
+    hp->data_hi = dhi;
+    hp->ro_lo = rlo;
+    hp->ro_hi = rhi;
+    if (!a->have_layout) {
+        a->have_layout = true;
+        a->data_size = dhi - dlo;
+        a->ro_size = rhi - rlo;
+    }
+    if (!r->started) {
+        if (++r->hellos == r->n) {
+            /* Every app is there: place their flash images in app order
+             * (so the layout does not depend on start-up timing) and go. */
+            uint64_t at = r->s->platform.flash_base;
+            uint64_t end = at + r->s->platform.flash_size;
+            for (size_t i = 0; i < r->n; i++) {
+                struct app_host *x = &r->apps[i];
+                if (at + x->ro_size > end) {
+                    runner_host_error(r, "flash too small for app %s (%s)", x->cfg->name,
+                                      "raise the platform's flash_size");
+                    return;
+                }
+                x->flash_addr = (uint32_t)at;
+                x->flash_size = (uint32_t)x->ro_size;
+                km_set_flash(r->k, (int)i, x->flash_addr, x->flash_addr + x->flash_size);
+                at += x->ro_size;
+            }
+            r->started = true;
+            runner_step(r);
+        }
+        return;
+    }
+    if (a->pending_dispatch) {
+        a->pending_dispatch = false;
+        dispatch_send(r, a, &a->pending);
+    }
+}
+
+static void handle_fault_msg(struct host_proc *hp, const struct ipcsim_msg *m)
+{
+    char why[160];
+    int sig = (int)m->a[0];
+    const char *acc = m->a[2] == IPCSIM_ACCESS_WRITE  ? "write"
+                      : m->a[2] == IPCSIM_ACCESS_READ ? "read"
+                                                      : "access";
+    enum km_fault_kind kind = KM_FAULT_CRASH;
+    if (sig == SIGSEGV || sig == SIGBUS) {
+        kind = KM_FAULT_MEMORY;
+        snprintf(why, sizeof(why), "memory fault: %s at 0x%08llx (signal %d)", acc,
+                 (unsigned long long)m->a[1], sig);
+    } else if (sig == SIGABRT) {
+        snprintf(why, sizeof(why), "app aborted (signal %d)", sig);
+    } else {
+        snprintf(why, sizeof(why), "hard fault (signal %d) at pc 0x%llx", sig,
+                 (unsigned long long)m->a[3]);
+    }
+    host_gone(hp, kind, why);
+}
+
+static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, size_t len)
+{
+    struct app_host *a = hp->app;
+    struct runner *r = a->r;
+    const char *bad = ipcsim_msg_check(m, len);
+    if (bad) {
+        protocol_fault(hp, bad);
+        return;
+    }
+    r->messages++;
+    switch (m->type) {
+    case IPCSIM_MSG_HELLO:
+        handle_hello(hp, m);
+        return;
+    case IPCSIM_MSG_FAULT:
+        handle_fault_msg(hp, m);
+        return;
+    case IPCSIM_MSG_SYSCALL:
+    case IPCSIM_MSG_COMPUTE:
+        break;
+    default:
+        protocol_fault(hp, "message type an app may not send");
+        return;
+    }
+    if (!hp->hello || r->running != a->index || !r->awaiting || a->pending_dispatch) {
+        protocol_fault(hp, "syscall while not scheduled");
+        return;
+    }
+    r->awaiting = false;
+    uv_timer_stop(&r->watchdog);
+    int rc;
+    if (m->type == IPCSIM_MSG_SYSCALL) {
+        struct km_regs regs = {{m->a[1], m->a[2], m->a[3], m->a[4]}};
+        rc = km_syscall(r->k, a->index, (uint32_t)m->a[0], &regs);
+    } else {
+        rc = km_compute(r->k, a->index, m->a[0]);
+    }
+    if (rc < 0) {
+        protocol_fault(hp, "syscall the kernel did not expect");
+        return;
+    }
+    runner_step(r);
+}
+
+static void host_readable(uv_poll_t *h, int status, int events)
+{
+    struct host_proc *hp = h->data;
+    (void)events;
+    if (status < 0) {
+        host_gone(hp, KM_FAULT_DIED, "app channel error");
+        return;
+    }
+    /* Drain what is there; stop if the process went away meanwhile. */
+    while (hp->fd >= 0 && !hp->gone) {
+        union {
+            struct ipcsim_msg m;
+            uint8_t raw[sizeof(struct ipcsim_msg) + 64];
+        } buf;
+        ssize_t n = recv(hp->fd, &buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                return;
+            host_gone(hp, KM_FAULT_DIED, "app channel error");
+            return;
+        }
+        if (n == 0) {
+            host_gone(hp, KM_FAULT_DIED, "app process closed its channel outside tock_exit");
+            return;
+        }
+        handle_message(hp, &buf.m, (size_t)n);
+    }
+}
+
+/* ---- Kernel events ------------------------------------------------------- */
+
+static void console_append(struct app_host *a, const uint8_t *data, uint32_t len)
+{
+    if (a->console_len + len + 1 > a->console_cap) {
+        size_t cap = a->console_cap ? a->console_cap : 1024;
+        while (cap < a->console_len + len + 1)
+            cap *= 2;
+        char *c = realloc(a->console, cap);
+        if (c == NULL)
+            return;
+        a->console = c;
+        a->console_cap = cap;
+    }
+    memcpy(a->console + a->console_len, data, len);
+    a->console_len += len;
+    a->console[a->console_len] = '\0';
+}
+
+static void console_flush_line(struct app_host *a)
+{
+    struct runner *r = a->r;
+    if (!r->opt->quiet && r->opt->console)
+        fprintf(r->opt->console, "[%s] %.*s\n", a->cfg->name, (int)a->line_len, a->line);
+    a->line_len = 0;
+}
+
+static void console_live(struct app_host *a, const uint8_t *data, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        if (data[i] == '\n') {
+            console_flush_line(a);
+            continue;
+        }
+        if (a->line_len == sizeof(a->line))
+            console_flush_line(a);
+        a->line[a->line_len++] = (char)data[i];
+    }
+}
+
+static void on_km_event(void *ctx, const struct km_event *ev)
+{
+    struct runner *r = ctx;
+    struct app_host *a = ev->proc >= 0 ? &r->apps[ev->proc] : NULL;
+    switch (ev->kind) {
+    case KM_EV_CONSOLE:
+        console_append(a, ev->u.console.data, ev->u.console.len);
+        console_live(a, ev->u.console.data, ev->u.console.len);
+        break;
+    case KM_EV_LED:
+        r->res->led_changes++;
+        if (ev->u.led.on)
+            r->res->led_final |= 1u << ev->u.led.index;
+        else
+            r->res->led_final &= ~(1u << ev->u.led.index);
+        break;
+    case KM_EV_TERMINATE:
+        host_kill(a->hp);
+        a->pending_dispatch = false;
+        break;
+    case KM_EV_RESTART:
+        host_kill(a->hp);
+        a->pending_dispatch = false;
+        if (!r->finished) {
+            int rc = host_spawn(a);
+            if (rc < 0)
+                runner_host_error(r, "cannot start app %s again: %s", a->cfg->name,
+                                  uv_strerror(rc));
+        }
+        break;
+    case KM_EV_PANIC:
+        snprintf(r->res->panic_reason, sizeof(r->res->panic_reason), "%s", ev->u.panic.reason);
+        break;
+    case KM_EV_STATE:
+        break;
+    }
+}
+
+/* ---- Start and finish ----------------------------------------------------- */
+
+/* Not every app announced itself within the host-time limit. */
+static void startup_timeout(uv_timer_t *t)
+{
+    struct runner *r = t->data;
+    if (r->started)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->apps[i].hp == NULL || !r->apps[i].hp->hello) {
+            runner_host_error(r, "app %s did not start (%s)", r->apps[i].cfg->name,
+                              "no HELLO on its channel within the host timeout");
+            return;
+        }
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+    struct runner *r = h->data;
+    (void)sig;
+    r->res->interrupted = true;
+    runner_finish(r);
+}
+
+static void runner_finish(struct runner *r)
+{
+    if (r->finished)
+        return;
+    r->finished = true;
+    for (size_t i = 0; i < r->n; i++) {
+        struct app_host *a = &r->apps[i];
+        if (a->line_len)
+            console_flush_line(a);
+        host_kill(a->hp);
+    }
+    uv_timer_stop(&r->watchdog);
+    uv_close((uv_handle_t *)&r->watchdog, NULL);
+    uv_close((uv_handle_t *)&r->sigint, NULL);
+    uv_close((uv_handle_t *)&r->sigterm, NULL);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void runner_collect(struct runner *r)
+{
+    struct run_result *res = r->res;
+    res->end_reason = km_end_reason_of(r->k);
+    snprintf(res->panic_reason, sizeof(res->panic_reason), "%s", km_panic_reason(r->k));
+    res->end_cycles = km_now(r->k);
+    res->end_ns = km_cycles_to_ns(r->k, res->end_cycles);
+    res->clock_hz = r->s->platform.clock_hz;
+    res->n_apps = r->n;
+    res->apps = calloc(r->n, sizeof(*res->apps));
+    if (res->apps == NULL) {
+        res->n_apps = 0;
+        return;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        struct app_host *a = &r->apps[i];
+        km_proc_info(r->k, (int)i, &res->apps[i].info);
+        res->apps[i].console = a->console;
+        res->apps[i].console_len = a->console_len;
+        res->apps[i].host_spawns = a->spawns;
+        a->console = NULL;
+    }
+}
+
+int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
+                 struct run_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    struct runner rr = {0}, *r = &rr;
+    r->s = s;
+    r->opt = opt;
+    r->res = res;
+    r->n = s->n_apps;
+    r->running = -1;
+    r->sram_fd = r->flash_fd = -1;
+    res->seed = opt->has_seed ? opt->seed : s->seed;
+    double t0 = now_s();
+    bool ran = false;
+
+    char err[256];
+    const struct scn_platform *pl = &s->platform;
+    if (mem_create("ipcsim-sram", pl->sram_base, pl->sram_size, &r->sram_fd, &r->sram, err,
+                   sizeof(err)) < 0 ||
+        mem_create("ipcsim-flash", pl->flash_base, pl->flash_size, &r->flash_fd, &r->flash, err,
+                   sizeof(err)) < 0) {
+        snprintf(res->host_error_msg, sizeof(res->host_error_msg), "%s", err);
+        res->host_error = true;
+        goto out_mem;
+    }
+
+    r->pcfg = calloc(r->n, sizeof(*r->pcfg));
+    r->apps = calloc(r->n, sizeof(*r->apps));
+    if (!r->pcfg || !r->apps) {
+        snprintf(res->host_error_msg, sizeof(res->host_error_msg), "out of memory");
+        res->host_error = true;
+        goto out_mem;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        const struct scn_app *sa = &s->apps[i];
+        r->pcfg[i].name = sa->name;
+        r->pcfg[i].package_name = sa->package_name;
+        r->pcfg[i].min_ram = sa->ram;
+        r->pcfg[i].priority = sa->priority;
+        r->pcfg[i].fault_policy = sa->fault_policy;
+        r->apps[i].index = (int)i;
+        r->apps[i].r = r;
+        r->apps[i].cfg = sa;
+    }
+    struct km_config *kc = &r->kcfg;
+    kc->mem.sram_base = pl->sram_base + pl->kernel_ram;
+    kc->mem.sram_size = pl->sram_size - pl->kernel_ram;
+    kc->mem.flash = r->flash;
+    kc->mem.flash_base = pl->flash_base;
+    kc->mem.flash_size = pl->flash_size;
+    /* the model addresses SRAM from the start of the app area */
+    kc->mem.sram = r->sram + pl->kernel_ram;
+    kc->clock_hz = pl->clock_hz;
+    kc->alarm_hz = pl->alarm_hz;
+    kc->led_count = pl->led_count;
+    kc->seed = res->seed;
+    kc->duration_cycles = s->duration_ms * pl->clock_hz / 1000u;
+    kc->scheduler = s->scheduler;
+    kc->timeslice_us = s->timeslice_us;
+    kc->costs = pl->costs;
+    kc->nprocs = (unsigned)r->n;
+    kc->procs = r->pcfg;
+    kc->on_event = on_km_event;
+    kc->ctx = r;
+    r->k = km_create(kc, err, sizeof(err));
+    if (r->k == NULL) {
+        snprintf(res->host_error_msg, sizeof(res->host_error_msg), "%.200s: %.250s", s->path, err);
+        res->host_error = true;
+        goto out_mem;
+    }
+
+    uv_loop_init(&r->loop);
+    uv_timer_init(&r->loop, &r->watchdog);
+    r->watchdog.data = r;
+    uv_signal_init(&r->loop, &r->sigint);
+    uv_signal_init(&r->loop, &r->sigterm);
+    r->sigint.data = r->sigterm.data = r;
+    uv_signal_start(&r->sigint, on_signal, SIGINT);
+    uv_signal_start(&r->sigterm, on_signal, SIGTERM);
+    signal(SIGPIPE, SIG_IGN);
+
+    for (size_t i = 0; i < r->n && !r->finished; i++) {
+        int rc = host_spawn(&r->apps[i]);
+        if (rc < 0)
+            runner_host_error(r, "cannot start app %s: %s", r->apps[i].cfg->name,
+                              uv_strerror(rc));
+    }
+    if (!r->finished && opt->host_timeout_ms)
+        uv_timer_start(&r->watchdog, startup_timeout, opt->host_timeout_ms, 0);
+    ran = true;
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&r->loop);
+
+    runner_collect(r);
+    res->host_messages = r->messages;
+    km_destroy(r->k);
+out_mem:
+    if (r->apps)
+        for (size_t i = 0; i < r->n; i++)
+            free(r->apps[i].console);
+    free(r->apps);
+    free(r->pcfg);
+    if (r->sram)
+        munmap(r->sram, pl->sram_size);
+    if (r->flash)
+        munmap(r->flash, pl->flash_size);
+    if (r->sram_fd >= 0)
+        close(r->sram_fd);
+    if (r->flash_fd >= 0)
+        close(r->flash_fd);
+    res->host_wall_s = now_s() - t0;
+    return ran ? 0 : -1;
+}
+
+void run_result_free(struct run_result *res)
+{
+    for (size_t i = 0; i < res->n_apps; i++)
+        free(res->apps[i].console);
+    free(res->apps);
+    res->apps = NULL;
+    res->n_apps = 0;
+}

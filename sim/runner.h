@@ -1,0 +1,56 @@
+/* runner.h: runs one scenario: the simulated memory, one Linux process per
+ * app instance, the libuv loop that relays their syscalls to the kernel
+ * model, and the outcome that outputs and expectations are made from. */
+#ifndef SIM_RUNNER_H
+#define SIM_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "km.h"
+#include "scenario.h"
+
+struct run_options {
+    uint64_t seed;          /* overrides the scenario's when has_seed */
+    bool has_seed;
+    bool quiet;             /* no live console lines */
+    FILE *console;          /* where live console lines go (stdout) */
+    uint32_t host_timeout_ms; /* an app silent this long (host time) hangs */
+};
+
+/* One app instance's outcome. */
+struct run_app_result {
+    struct km_proc_info info;
+    char *console;          /* everything it printed (owned) */
+    size_t console_len;
+    uint32_t host_spawns;   /* Linux processes started for it */
+};
+
+struct run_result {
+    bool interrupted;       /* SIGINT/SIGTERM: no results are written */
+    bool host_error;        /* the simulator itself could not go on */
+    char host_error_msg[512];
+    enum km_end_reason end_reason;
+    char panic_reason[256];
+    uint64_t seed;
+    uint64_t end_cycles;    /* virtual time at the end */
+    uint64_t end_ns;
+    uint64_t clock_hz;
+    size_t n_apps;
+    struct run_app_result *apps;
+    uint32_t led_final;     /* LED bits at the end */
+    uint64_t led_changes;
+    /* host timing: never part of the deterministic results */
+    double host_wall_s;
+    uint64_t host_messages;
+};
+
+/* Runs scenario s. Returns 0 when the run happened (whatever its outcome,
+ * see res), -1 if it could not start (message in res->host_error_msg). */
+int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
+                 struct run_result *res);
+
+void run_result_free(struct run_result *res);
+
+#endif
