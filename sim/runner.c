@@ -184,20 +184,26 @@ static void host_gone(struct host_proc *hp, enum km_fault_kind kind, const char 
     }
 }
 
+/* What the kernel is told when an app's process ends without tock_exit.
+ * One fixed text, whichever the host notices first (the closed channel or
+ * the exit status), so that results stay deterministic; the status goes to
+ * stderr as a host diagnostic. */
+#define HOST_DIED_REASON "app process died outside tock_exit"
+
 static void host_exit_cb(uv_process_t *proc, int64_t status, int sig)
 {
     struct host_proc *hp = proc->data;
     hp->exited = true;
-    if (!hp->gone) {
-        char why[96];
+    if (!hp->killed) {
         if (sig)
-            snprintf(why, sizeof(why), "app process killed by signal %d outside the simulator",
-                     sig);
+            fprintf(stderr, "ipcsim: app %s: process %d killed by signal %d\n",
+                    hp->app->cfg->name, proc->pid, sig);
         else
-            snprintf(why, sizeof(why), "app process exited with status %lld outside tock_exit",
-                     (long long)status);
-        host_gone(hp, KM_FAULT_DIED, why);
+            fprintf(stderr, "ipcsim: app %s: process %d exited with status %lld\n",
+                    hp->app->cfg->name, proc->pid, (long long)status);
     }
+    if (!hp->gone)
+        host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
     uv_close((uv_handle_t *)proc, host_handle_closed);
 }
 
@@ -285,7 +291,7 @@ static void send_msg(struct host_proc *hp, struct ipcsim_msg *m)
 {
     ssize_t n = send(hp->fd, m, sizeof(*m), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n != (ssize_t)sizeof(*m))
-        host_gone(hp, KM_FAULT_DIED, "app channel closed");
+        host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
 }
 
 /* Hands the dispatch d to app a's process. */
@@ -495,7 +501,7 @@ static void host_readable(uv_poll_t *h, int status, int events)
     struct host_proc *hp = h->data;
     (void)events;
     if (status < 0) {
-        host_gone(hp, KM_FAULT_DIED, "app channel error");
+        host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
         return;
     }
     /* Drain what is there; stop if the process went away meanwhile. */
@@ -508,11 +514,11 @@ static void host_readable(uv_poll_t *h, int status, int events)
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return;
-            host_gone(hp, KM_FAULT_DIED, "app channel error");
+            host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
             return;
         }
         if (n == 0) {
-            host_gone(hp, KM_FAULT_DIED, "app process closed its channel outside tock_exit");
+            host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
             return;
         }
         handle_message(hp, &buf.m, (size_t)n);

@@ -58,32 +58,31 @@ static const enum km_fault_policy_kind scn_fault_policy_kinds[] = {KM_FP_PANIC, 
 static const char *const scn_threshold_keys[] = {"threshold_restart",
                                                  "threshold_restart_then_panic"};
 
-static const char *const scn_top_keys[] = {"name",   "description", "seed", "duration_ms",
-                                           "platform", "kernel",    "apps", "ipc",
-                                           "faults", "expect"};
+static const char *const scn_top_keys[] = {"name",     "description", "seed", "duration_ms",
+                                           "platform", "kernel",      "apps", "ipc",
+                                           "faults",   "expect"};
 static const char *const scn_kernel_keys[] = {"scheduler", "timeslice_us", "fault_policy"};
 static const char *const scn_ipc_keys[] = {"mechanism"};
-static const char *const scn_app_keys[] = {"name",     "program",      "package_name",
-                                           "ram",      "stack",        "priority",
-                                           "fault_policy", "args",     "instances"};
+static const char *const scn_app_keys[] = {"name",         "program", "package_name",
+                                           "ram",          "stack",   "priority",
+                                           "fault_policy", "args",    "instances"};
 static const char *const scn_expect_keys[] = {"end_reason", "apps"};
-static const char *const scn_expect_app_keys[] = {"console_contains", "console_matches",
+static const char *const scn_expect_app_keys[] = {"console_contains",     "console_matches",
                                                   "console_not_contains", "state",
-                                                  "completion_code",  "restart_count"};
+                                                  "completion_code",      "restart_count"};
 static const char *const scn_platform_keys[] = {
-    "name",       "description", "mpu",      "mpu_regions", "sram_base",
-    "sram_size",  "kernel_ram",  "flash_base", "flash_size", "clock_hz",
-    "alarm_hz",   "led_count",   "costs",    "sources"};
+    "name",       "description", "mpu",      "mpu_regions", "sram_base", "sram_size", "kernel_ram",
+    "flash_base", "flash_size",  "clock_hz", "alarm_hz",    "led_count", "costs",     "sources"};
 
 /* The cost fields of a profile, in the order of struct km_costs. */
-static const char *const scn_cost_keys[] = {
-    "trap_entry",     "trap_exit",  "context_switch", "syscall_base",  "command_base",
-    "upcall_dispatch", "copy_fixed", "copy_per_byte", "sched_decision"};
+static const char *const scn_cost_keys[] = {"trap_entry",   "trap_exit",     "context_switch",
+                                            "syscall_base", "command_base",  "upcall_dispatch",
+                                            "copy_fixed",   "copy_per_byte", "sched_decision"};
 static const size_t scn_cost_offsets[] = {
-    offsetof(struct km_costs, trap_entry),      offsetof(struct km_costs, trap_exit),
-    offsetof(struct km_costs, context_switch),  offsetof(struct km_costs, syscall_base),
-    offsetof(struct km_costs, command_base),    offsetof(struct km_costs, upcall_dispatch),
-    offsetof(struct km_costs, copy_fixed),      offsetof(struct km_costs, copy_per_byte),
+    offsetof(struct km_costs, trap_entry),     offsetof(struct km_costs, trap_exit),
+    offsetof(struct km_costs, context_switch), offsetof(struct km_costs, syscall_base),
+    offsetof(struct km_costs, command_base),   offsetof(struct km_costs, upcall_dispatch),
+    offsetof(struct km_costs, copy_fixed),     offsetof(struct km_costs, copy_per_byte),
     offsetof(struct km_costs, sched_decision)};
 _Static_assert(ARRAY_LEN(scn_cost_keys) == ARRAY_LEN(scn_cost_offsets), "cost tables differ");
 _Static_assert(sizeof(struct km_costs) == ARRAY_LEN(scn_cost_keys) * sizeof(uint32_t),
@@ -98,8 +97,8 @@ _Static_assert(sizeof(struct km_costs) == ARRAY_LEN(scn_cost_keys) * sizeof(uint
 #define SCN_MAX_SEED 9007199254740991ull /* 2^53 - 1: exact in a JSON double */
 #define SCN_ADDR_LIMIT 0x80000000ull     /* simulated memory stays below 2^31 */
 #define SCN_PAGE 4096u
-#define SCN_FILE_MAX (16u << 20)         /* larger files are refused */
-#define SCN_GOT_MAX 60                   /* characters of a string quoted in errors */
+#define SCN_FILE_MAX (16u << 20) /* larger files are refused */
+#define SCN_GOT_MAX 60           /* characters of a string quoted in errors */
 
 /* ---- Error reporting --------------------------------------------------- */
 
@@ -353,6 +352,8 @@ static const cJSON *required(struct ctx *c, const struct jpath *p, const cJSON *
 
 /* ---- Reading a JSON file ----------------------------------------------- */
 
+/* Reads all of c->file into a NUL-terminated malloc'd buffer; *lenp gets
+ * its length without the NUL. Returns NULL with an error written. */
 static char *read_file(struct ctx *c, size_t *lenp)
 {
     FILE *f = fopen(c->file, "rb");
@@ -360,40 +361,84 @@ static char *read_file(struct ctx *c, size_t *lenp)
         fail(c, NULL, "cannot open: %s", strerror(errno));
         return NULL;
     }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    int rc = 0;
     for (;;) {
-        if (buf == NULL) {
-            fclose(f);
-            fail_oom(c);
-            return NULL;
+        if (cap - len < 2) {
+            if (len > SCN_FILE_MAX)
+                break;
+            size_t ncap = cap != 0 ? cap * 2 : 4096;
+            char *nb = realloc(buf, ncap);
+            if (nb == NULL) {
+                rc = fail_oom(c);
+                break;
+            }
+            buf = nb;
+            cap = ncap;
         }
-        len += fread(buf + len, 1, cap - len - 1, f);
-        if (len < cap - 1)
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        if (n == 0)
             break;
-        if (cap > SCN_FILE_MAX) {
-            fclose(f);
-            free(buf);
-            fail(c, NULL, "expected a file of at most %u bytes, got a larger one", SCN_FILE_MAX);
-            return NULL;
-        }
-        char *nb = realloc(buf, cap * 2);
-        if (nb == NULL)
-            free(buf);
-        buf = nb;
-        cap *= 2;
+        len += n;
     }
-    if (ferror(f)) {
-        int e = errno;
-        fclose(f);
+    if (rc == 0 && ferror(f))
+        rc = fail(c, NULL, "cannot read: %s", strerror(errno));
+    if (rc == 0 && len > SCN_FILE_MAX)
+        rc = fail(c, NULL, "expected a file of at most %u bytes, got a larger one", SCN_FILE_MAX);
+    fclose(f);
+    if (rc != 0) {
         free(buf);
-        fail(c, NULL, "cannot read: %s", strerror(e));
         return NULL;
     }
-    fclose(f);
     buf[len] = '\0';
     *lenp = len;
     return buf;
+}
+
+/* Writes "<file>:<line>:<col>: <problem>" for a syntax error at byte off of
+ * buf (len bytes), the way compilers print positions. */
+static void syntax_error(struct ctx *c, const char *buf, size_t len, size_t off)
+{
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (buf[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    char *out = NULL;
+    size_t olen = 0;
+    FILE *f = open_memstream(&out, &olen);
+    if (f == NULL) {
+        fail_oom(c);
+        return;
+    }
+    put_text(f, c->file, SIZE_MAX, false);
+    fprintf(f, ":%zu:%zu: ", line, col);
+    if (off < len && buf[off] == '\0') {
+        fputs("expected JSON text, got a NUL byte", f);
+    } else if (off >= len) {
+        fputs("JSON syntax error: unexpected end of file", f);
+    } else {
+        char snip[24];
+        size_t n = 0;
+        while (n < sizeof snip - 1 && off + n < len && buf[off + n] != '\n') {
+            snip[n] = buf[off + n];
+            n++;
+        }
+        snip[n] = '\0';
+        fputs("JSON syntax error near \"", f);
+        put_text(f, snip, sizeof snip, true);
+        fputc('"', f);
+    }
+    put_text(f, c->note, SIZE_MAX, false);
+    fclose(f);
+    if (c->errlen > 0)
+        snprintf(c->err, c->errlen, "%s", out != NULL ? out : "");
+    free(out);
 }
 
 /* Reads and parses c->file. Returns the tree (cJSON_Delete it) or NULL with
@@ -404,61 +449,18 @@ static cJSON *read_json(struct ctx *c)
     char *buf = read_file(c, &len);
     if (buf == NULL)
         return NULL;
+    cJSON *root = NULL;
     const char *nul = memchr(buf, '\0', len);
-    const char *end = NULL;
-    /* Length includes the terminating NUL: cJSON then refuses trailing text. */
-    cJSON *root = nul != NULL ? NULL : cJSON_ParseWithLengthOpts(buf, len + 1, &end, true);
-    if (root == NULL) {
-        size_t off = nul != NULL ? (size_t)(nul - buf)
-                     : end != NULL && end >= buf && end <= buf + len ? (size_t)(end - buf)
-                                                                    : len;
-        size_t line = 1, col = 1;
-        for (size_t i = 0; i < off; i++) {
-            if (buf[i] == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        char *msg = NULL;
-        size_t mlen = 0;
-        FILE *f = open_memstream(&msg, &mlen);
-        if (f == NULL) {
-            free(buf);
-            fail_oom(c);
-            return NULL;
-        }
-        if (nul != NULL) {
-            fputs("expected JSON text, got a NUL byte", f);
-        } else if (off >= len) {
-            fputs("JSON syntax error: unexpected end of file", f);
-        } else {
-            char snip[24];
-            size_t n = 0;
-            while (n < sizeof snip - 1 && buf[off + n] != '\0' && buf[off + n] != '\n')
-                snip[n] = buf[off + n], n++;
-            snip[n] = '\0';
-            fputs("JSON syntax error near \"", f);
-            put_text(f, snip, sizeof snip, true);
-            fputc('"', f);
-        }
-        fclose(f);
-        /* "file:line:col: ..." as compilers print it. */
-        if (c->errlen > 0) {
-            char *out = NULL;
-            size_t olen = 0;
-            FILE *o = open_memstream(&out, &olen);
-            if (o != NULL) {
-                put_text(o, c->file, SIZE_MAX, false);
-                fprintf(o, ":%zu:%zu: %s", line, col, msg != NULL ? msg : "JSON syntax error");
-                put_text(o, c->note, SIZE_MAX, false);
-                fclose(o);
-                snprintf(c->err, c->errlen, "%s", out != NULL ? out : "");
-                free(out);
-            }
-        }
-        free(msg);
+    if (nul != NULL) {
+        syntax_error(c, buf, len, (size_t)(nul - buf));
+    } else {
+        /* The length includes the terminating NUL: cJSON then refuses
+         * anything after the top-level value. */
+        const char *end = NULL;
+        root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, true);
+        if (root == NULL)
+            syntax_error(c, buf, len,
+                         end != NULL && end >= buf && end <= buf + len ? (size_t)(end - buf) : len);
     }
     free(buf);
     return root;
@@ -492,8 +494,8 @@ static int get_name(struct ctx *c, const struct jpath *p, const cJSON *v, char *
 }
 
 /* Copies a string of min..size-1 bytes without control characters. */
-static int get_string(struct ctx *c, const struct jpath *p, const cJSON *v, size_t min,
-                      char *buf, size_t size)
+static int get_string(struct ctx *c, const struct jpath *p, const cJSON *v, size_t min, char *buf,
+                      size_t size)
 {
     if (!cJSON_IsString(v))
         return fail_got(c, p, v, "expected a string of %zu..%zu bytes", min, size - 1);
@@ -519,8 +521,8 @@ static bool int_value(const cJSON *v, uint64_t *out)
 }
 
 /* Reads an integer lo..hi. */
-static int get_uint(struct ctx *c, const struct jpath *p, const cJSON *v, uint64_t lo,
-                    uint64_t hi, uint64_t *out)
+static int get_uint(struct ctx *c, const struct jpath *p, const cJSON *v, uint64_t lo, uint64_t hi,
+                    uint64_t *out)
 {
     uint64_t u;
     if (!int_value(v, &u) || u < lo || u > hi)
@@ -530,8 +532,8 @@ static int get_uint(struct ctx *c, const struct jpath *p, const cJSON *v, uint64
     return 0;
 }
 
-static int get_u32(struct ctx *c, const struct jpath *p, const cJSON *v, uint32_t lo,
-                   uint32_t hi, uint32_t *out)
+static int get_u32(struct ctx *c, const struct jpath *p, const cJSON *v, uint32_t lo, uint32_t hi,
+                   uint32_t *out)
 {
     uint64_t u;
     if (get_uint(c, p, v, lo, hi, &u))
@@ -578,8 +580,9 @@ static int get_range(struct ctx *c, const struct jpath *p, const cJSON *o, const
         return -1;
     struct jpath sp = jp_key(p, skey);
     if (!mem_value(sv, &s) || s < (16u << 10) || s > (64u << 20) || s % SCN_PAGE != 0)
-        return fail_got(c, &sp, sv,
-                        "expected a multiple of 4096 in 16384..67108864 (16 KiB..64 MiB) " SCN_MEM_FORM);
+        return fail_got(
+            c, &sp, sv,
+            "expected a multiple of 4096 in 16384..67108864 (16 KiB..64 MiB) " SCN_MEM_FORM);
     if (b + s > SCN_ADDR_LIMIT)
         return fail_got(c, &sp, sv,
                         "expected a size that keeps %s + %s <= 0x80000000 (at most 0x%llx)", bkey,
@@ -668,7 +671,8 @@ static int parse_platform(struct ctx *c, const struct jpath *p, const cJSON *o,
     snprintf(pl->mpu, sizeof pl->mpu, "%s", v->valuestring);
 
     kp = jp_key(p, "mpu_regions");
-    if ((v = required(c, p, o, "mpu_regions")) == NULL || get_u32(c, &kp, v, 1, 64, &pl->mpu_regions))
+    if ((v = required(c, p, o, "mpu_regions")) == NULL ||
+        get_u32(c, &kp, v, 1, 64, &pl->mpu_regions))
         return -1;
 
     if (get_range(c, p, o, "sram_base", "sram_size", &pl->sram_base, &pl->sram_size))
@@ -733,9 +737,6 @@ static int parse_platform(struct ctx *c, const struct jpath *p, const cJSON *o,
     return 0;
 }
 
-/* Lists a directory's entries that pass keep(), sorted and joined with ", ",
- * with suffix stripped. Returns a malloc'd string ("none" if empty), or NULL
- * when out of memory. */
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -759,6 +760,10 @@ static bool is_exec_file(const char *path, int *why)
     return true;
 }
 
+/* Lists the entries of dir, sorted and joined with ", ": those ending in
+ * suffix (with it stripped), or executable files when suffix is NULL.
+ * Returns a malloc'd string ("none" if empty, or "none: <why>" if dir cannot
+ * be read), or NULL when out of memory. */
 static char *list_dir(const char *dir, const char *suffix)
 {
     DIR *d = opendir(dir);
@@ -828,10 +833,13 @@ static int load_named_platform(struct ctx *c, const struct jpath *p, const cJSON
     char *list = NULL;
     char *file = NULL;
     if (dir == NULL)
-        return v != NULL ? fail_got(c, p, v, "expected an inline platform object (no platform "
-                                             "directory is configured)")
-                         : fail(c, p, "no platform directory is configured to find the default "
-                                      "platform \"%s\"", name);
+        return v != NULL ? fail_got(c, p, v,
+                                    "expected an inline platform object (no platform "
+                                    "directory is configured)")
+                         : fail(c, p,
+                                "no platform directory is configured to find the default "
+                                "platform \"%s\"",
+                                name);
     if (!is_name(name) || asprintf(&file, "%s/%s.json", dir, name) < 0 || access(file, F_OK) != 0) {
         free(file);
         list = list_dir(dir, ".json");
@@ -859,8 +867,8 @@ static int load_named_platform(struct ctx *c, const struct jpath *p, const cJSON
 
 /* ---- Fault policies ---------------------------------------------------- */
 
-#define SCN_FP_WHAT                                                                          \
-    "expected \"panic\", \"stop\", \"restart\", {\"threshold_restart\": N} or "              \
+#define SCN_FP_WHAT                                                                                \
+    "expected \"panic\", \"stop\", \"restart\", {\"threshold_restart\": N} or "                    \
     "{\"threshold_restart_then_panic\": N}"
 
 static int get_fault_policy(struct ctx *c, const struct jpath *p, const cJSON *v,
@@ -887,7 +895,7 @@ static int get_fault_policy(struct ctx *c, const struct jpath *p, const cJSON *v
     if (get_u32(c, &tp, t, 0, 1000000, &fp->threshold))
         return -1;
     fp->kind = strcmp(t->string, "threshold_restart") == 0 ? KM_FP_THRESHOLD_RESTART
-                                                            : KM_FP_THRESHOLD_RESTART_THEN_PANIC;
+                                                           : KM_FP_THRESHOLD_RESTART_THEN_PANIC;
     return 0;
 }
 
@@ -895,7 +903,7 @@ static int get_fault_policy(struct ctx *c, const struct jpath *p, const cJSON *v
 
 /* One entry of "apps" before its instances are expanded. */
 struct app_tmpl {
-    struct scn_app app;   /* name holds the base name; argv owned */
+    struct scn_app app; /* name holds the base name; argv owned */
     uint32_t instances;
     bool has_priority;
     bool has_fault_policy;
@@ -913,16 +921,16 @@ static void free_argv(size_t argc, char **argv)
 /* Resolves "program": a name in program_dir or a path with '/' relative to
  * the scenario's directory. */
 static int resolve_program(struct ctx *c, const struct jpath *p, const cJSON *v,
-                           const char *scn_dir, const struct scn_search *search,
-                           struct scn_app *a)
+                           const char *scn_dir, const struct scn_search *search, struct scn_app *a)
 {
     if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
         return fail_got(c, p, v, "expected a program name or a path containing '/'");
     const char *prog = v->valuestring;
     size_t len = strlen(prog);
     if (len >= sizeof a->program)
-        return fail(c, p, "expected a program name or path of at most %zu bytes, got a string of %zu "
-                          "bytes",
+        return fail(c, p,
+                    "expected a program name or path of at most %zu bytes, got a string of %zu "
+                    "bytes",
                     sizeof a->program - 1, len);
     memcpy(a->program, prog, len + 1);
 
@@ -943,11 +951,12 @@ static int resolve_program(struct ctx *c, const struct jpath *p, const cJSON *v,
     } else {
         const char *dir = search != NULL ? search->program_dir : NULL;
         if (!is_name(prog))
-            return fail_got(c, p, v, "expected a program name of " SCN_NAME_RULE
-                                     ", or a path containing '/'");
+            return fail_got(
+                c, p, v, "expected a program name of " SCN_NAME_RULE ", or a path containing '/'");
         if (dir == NULL)
-            return fail_got(c, p, v, "expected a path containing '/' (no program directory is "
-                                     "configured)");
+            return fail_got(c, p, v,
+                            "expected a path containing '/' (no program directory is "
+                            "configured)");
         if (asprintf(&cand, "%s/%s", dir, prog) < 0)
             return fail_oom(c);
         if (!is_exec_file(cand, &why)) {
@@ -1079,8 +1088,7 @@ static int parse_app(struct ctx *c, const struct jpath *p, const cJSON *o, const
 
     t->instances = 1;
     kp = jp_key(p, "instances");
-    if ((v = member(o, "instances")) != NULL &&
-        get_u32(c, &kp, v, 1, SCN_MAX_APPS, &t->instances))
+    if ((v = member(o, "instances")) != NULL && get_u32(c, &kp, v, 1, SCN_MAX_APPS, &t->instances))
         return -1;
     if (t->instances > 1) {
         size_t max = SCN_NAME_MAX - 1 - 2 - digits(t->instances - 1);
@@ -1124,8 +1132,7 @@ static int expand_instance(struct ctx *c, const struct app_tmpl *t, uint32_t i, 
 }
 
 static int parse_apps(struct ctx *c, const struct jpath *root, const cJSON *top,
-                      const char *scn_dir, const struct scn_search *search,
-                      struct scn_scenario *s)
+                      const char *scn_dir, const struct scn_search *search, struct scn_scenario *s)
 {
     struct jpath p = jp_key(root, "apps");
     const cJSON *arr = required(c, root, top, "apps");
@@ -1209,7 +1216,8 @@ static int get_strings(struct ctx *c, const struct jpath *p, const cJSON *v, boo
             return fail_got(c, &ip, it, "expected a non-empty string");
         if (regex) {
             regex_t re;
-            int rc = regcomp(&re, it->valuestring, REG_EXTENDED | REG_NOSUB);
+            /* The same flags the expectation checker compiles with. */
+            int rc = regcomp(&re, it->valuestring, REG_EXTENDED | REG_NEWLINE);
             if (rc != 0) {
                 char why[128];
                 regerror(rc, &re, why, sizeof why);
@@ -1432,9 +1440,9 @@ static int parse_platform_member(struct ctx *c, const struct jpath *root, const 
         return fail_got(c, &p, v, "expected a platform profile name or a profile object");
     const char *name = v != NULL ? v->valuestring : SCN_DEFAULT_PLATFORM;
     char *note = NULL;
-    int r = v != NULL ? asprintf(&note, " (platform \"%s\" named at $.platform in %s)", name,
-                                 c->file)
-                      : asprintf(&note, " (the default platform \"%s\" of %s)", name, c->file);
+    int r = v != NULL
+                ? asprintf(&note, " (platform \"%s\" named at $.platform in %s)", name, c->file)
+                : asprintf(&note, " (the default platform \"%s\" of %s)", name, c->file);
     if (r < 0)
         return fail_oom(c);
     int rc = load_named_platform(c, &p, v, name, dir, note, &s->platform);
@@ -1486,7 +1494,7 @@ static int parse_scenario(struct ctx *c, const cJSON *top, const struct scn_sear
 
     /* Programs given as paths are relative to the scenario's directory. */
     const char *slash = strrchr(c->file, '/');
-    char *dir = slash == NULL     ? strdup(".")
+    char *dir = slash == NULL      ? strdup(".")
                 : slash == c->file ? strdup("/")
                                    : strndup(c->file, (size_t)(slash - c->file));
     if (dir == NULL)
@@ -1517,8 +1525,9 @@ static int parse_scenario(struct ctx *c, const cJSON *top, const struct scn_sear
         if (!cJSON_IsArray(v))
             return fail_got(c, &kp, v, "expected an array");
         if (cJSON_GetArraySize(v) != 0)
-            return fail_got(c, &kp, v, "expected an empty array (fault injection is not "
-                                       "available yet)");
+            return fail_got(c, &kp, v,
+                            "expected an empty array (fault injection is not "
+                            "available yet)");
     }
 
     if ((v = member(top, "expect")) != NULL && parse_expect(c, &root, v, s))
@@ -1526,8 +1535,9 @@ static int parse_scenario(struct ctx *c, const cJSON *top, const struct scn_sear
     return 0;
 }
 
-int scn_load(const char *path, const struct scn_search *search, struct scn_scenario *out,
-             char *err, size_t errlen)
+/* Parses and checks the scenario at path into *out (see scenario.h). */
+int scn_load(const char *path, const struct scn_search *search, struct scn_scenario *out, char *err,
+             size_t errlen)
 {
     struct ctx c = {.file = path, .note = "", .err = err, .errlen = errlen};
     memset(out, 0, sizeof *out);
@@ -1547,12 +1557,15 @@ int scn_load(const char *path, const struct scn_search *search, struct scn_scena
     return rc;
 }
 
-int scn_load_platform(const char *name, const struct scn_search *search,
-                      struct scn_platform *out, char *err, size_t errlen)
+/* Loads platform profile `name` from search->platform_dir (see scenario.h). */
+int scn_load_platform(const char *name, const struct scn_search *search, struct scn_platform *out,
+                      char *err, size_t errlen)
 {
     const char *dir = search != NULL ? search->platform_dir : NULL;
-    struct ctx c = {.file = dir != NULL ? dir : "(no platform directory)", .note = "",
-                    .err = err, .errlen = errlen};
+    struct ctx c = {.file = dir != NULL ? dir : "(no platform directory)",
+                    .note = "",
+                    .err = err,
+                    .errlen = errlen};
     memset(out, 0, sizeof *out);
     if (errlen > 0)
         err[0] = '\0';
@@ -1573,6 +1586,7 @@ static void free_strings(char **v, size_t n)
     free(v);
 }
 
+/* Frees what scn_load allocated and zeroes *s; safe to repeat. */
 void scn_free(struct scn_scenario *s)
 {
     if (s == NULL)

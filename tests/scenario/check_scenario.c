@@ -101,8 +101,8 @@ static void load_bad(const char *text, const char *want)
     char err[2048];
     int rc = load(text, &s, err, sizeof err);
     ck_assert_msg(rc == -1, "load of %s succeeded, expected an error with: %s", text, want);
-    ck_assert_msg(strncmp(err, scnpath, strlen(scnpath)) == 0, "error does not start with the file: %s",
-                  err);
+    ck_assert_msg(strncmp(err, scnpath, strlen(scnpath)) == 0,
+                  "error does not start with the file: %s", err);
     ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err, want);
     ck_assert_msg(strchr(err, '\n') == NULL, "error is not one line: %s", err);
     ck_assert_ptr_null(s.apps);
@@ -154,28 +154,29 @@ END_TEST
 START_TEST(test_full)
 {
     struct scn_scenario s;
-    load_ok("{\n"
-            " \"name\": \"full-1.0\", \"description\": \"every key\", \"seed\": 42,\n"
-            " \"duration_ms\": 86400000, \"platform\": \"synthetic-large\",\n"
-            " \"kernel\": {\"scheduler\": \"round_robin\", \"timeslice_us\": 1000,\n"
-            "            \"fault_policy\": \"restart\"},\n"
-            " \"apps\": [\n"
-            "  {\"name\": \"svc\", \"program\": \"ticker\", \"package_name\": \"org.example.svc\",\n"
-            "   \"ram\": 32768, \"stack\": 2048, \"priority\": 7,\n"
-            "   \"fault_policy\": {\"threshold_restart_then_panic\": 5},\n"
-            "   \"args\": [\"--count\", \"3\"], \"instances\": 1},\n"
-            "  {\"name\": \"client\", \"program\": \"hello\", \"fault_policy\": \"stop\"},\n"
-            "  {\"name\": \"other\", \"program\": \"hello\"}\n"
-            " ],\n"
-            " \"ipc\": {\"mechanism\": \"none\"},\n"
-            " \"faults\": [],\n"
-            " \"expect\": {\"end_reason\": \"duration\", \"apps\": {\n"
-            "   \"svc\": {\"console_contains\": [\"a\", \"b\"], \"console_matches\": [\"^x[0-9]+$\"],\n"
-            "           \"console_not_contains\": [\"panic\"], \"state\": \"YieldedFor\",\n"
-            "           \"completion_code\": 4294967295, \"restart_count\": 0},\n"
-            "   \"client\": {\"state\": \"Terminated\", \"completion_code\": 0}}}\n"
-            "}\n",
-            &s);
+    load_ok(
+        "{\n"
+        " \"name\": \"full-1.0\", \"description\": \"every key\", \"seed\": 42,\n"
+        " \"duration_ms\": 86400000, \"platform\": \"synthetic-large\",\n"
+        " \"kernel\": {\"scheduler\": \"round_robin\", \"timeslice_us\": 1000,\n"
+        "            \"fault_policy\": \"restart\"},\n"
+        " \"apps\": [\n"
+        "  {\"name\": \"svc\", \"program\": \"ticker\", \"package_name\": \"org.example.svc\",\n"
+        "   \"ram\": 32768, \"stack\": 2048, \"priority\": 7,\n"
+        "   \"fault_policy\": {\"threshold_restart_then_panic\": 5},\n"
+        "   \"args\": [\"--count\", \"3\"], \"instances\": 1},\n"
+        "  {\"name\": \"client\", \"program\": \"hello\", \"fault_policy\": \"stop\"},\n"
+        "  {\"name\": \"other\", \"program\": \"hello\"}\n"
+        " ],\n"
+        " \"ipc\": {\"mechanism\": \"none\"},\n"
+        " \"faults\": [],\n"
+        " \"expect\": {\"end_reason\": \"duration\", \"apps\": {\n"
+        "   \"svc\": {\"console_contains\": [\"a\", \"b\"], \"console_matches\": [\"^x[0-9]+$\"],\n"
+        "           \"console_not_contains\": [\"panic\"], \"state\": \"YieldedFor\",\n"
+        "           \"completion_code\": 4294967295, \"restart_count\": 0},\n"
+        "   \"client\": {\"state\": \"Terminated\", \"completion_code\": 0}}}\n"
+        "}\n",
+        &s);
     ck_assert_str_eq(s.name, "full-1.0");
     ck_assert_str_eq(s.description, "every key");
     ck_assert_uint_eq(s.seed, 42);
@@ -322,14 +323,14 @@ START_TEST(test_platform_by_name)
 }
 END_TEST
 
-#define INLINE_PLATFORM                                                                    \
-    "{\"name\": \"mine\", \"description\": \"inline\", \"mpu\": \"riscv_pmp\","              \
-    " \"mpu_regions\": 16, \"sram_base\": 2147418112, \"sram_size\": \"0x10000\","         \
-    " \"kernel_ram\": 0, \"flash_base\": \"0x00010000\", \"flash_size\": 16384,"           \
-    " \"clock_hz\": 10000000000, \"alarm_hz\": 4294967295, \"led_count\": 32,"             \
-    " \"costs\": {\"trap_entry\": 0, \"trap_exit\": 1, \"context_switch\": 2,"            \
-    "  \"syscall_base\": 3, \"command_base\": 4, \"upcall_dispatch\": 5, \"copy_fixed\": 6," \
-    "  \"copy_per_byte\": 7, \"sched_decision\": 1000000},"                                 \
+#define INLINE_PLATFORM                                                                            \
+    "{\"name\": \"mine\", \"description\": \"inline\", \"mpu\": \"riscv_pmp\","                    \
+    " \"mpu_regions\": 16, \"sram_base\": 2147418112, \"sram_size\": \"0x10000\","                 \
+    " \"kernel_ram\": 0, \"flash_base\": \"0x00010000\", \"flash_size\": 16384,"                   \
+    " \"clock_hz\": 10000000000, \"alarm_hz\": 4294967295, \"led_count\": 32,"                     \
+    " \"costs\": {\"trap_entry\": 0, \"trap_exit\": 1, \"context_switch\": 2,"                     \
+    "  \"syscall_base\": 3, \"command_base\": 4, \"upcall_dispatch\": 5, \"copy_fixed\": 6,"       \
+    "  \"copy_per_byte\": 7, \"sched_decision\": 1000000},"                                        \
     " \"sources\": {\"clock_hz\": \"made up\", \"costs.trap_exit\": \"also made up\"}}"
 
 START_TEST(test_platform_inline)
@@ -364,13 +365,14 @@ END_TEST
  * profile file and the JSON path in it, and the scenario. */
 START_TEST(test_platform_profile_error)
 {
-    write_file("platforms/broken.json",
-               "{\"name\": \"broken\", \"mpu\": \"armv7m\", \"mpu_regions\": 8,\n"
-               " \"sram_base\": \"0x20000000\", \"sram_size\": \"0x40000\", \"kernel_ram\": 0,\n"
-               " \"flash_base\": \"0x40000\", \"flash_size\": \"0x40000\", \"clock_hz\": 64000000,\n"
-               " \"alarm_hz\": 32768, \"led_count\": 4, \"costs\": {\"trap_entry\": 1,\n"
-               " \"trap_exit\": \"fast\"}}\n",
-               0644);
+    write_file(
+        "platforms/broken.json",
+        "{\"name\": \"broken\", \"mpu\": \"armv7m\", \"mpu_regions\": 8,\n"
+        " \"sram_base\": \"0x20000000\", \"sram_size\": \"0x40000\", \"kernel_ram\": 0,\n"
+        " \"flash_base\": \"0x40000\", \"flash_size\": \"0x40000\", \"clock_hz\": 64000000,\n"
+        " \"alarm_hz\": 32768, \"led_count\": 4, \"costs\": {\"trap_entry\": 1,\n"
+        " \"trap_exit\": \"fast\"}}\n",
+        0644);
     write_file("platforms/renamed.json", "{\"name\": \"other\"}", 0644);
     write_file("platforms/syntax.json", "{\"name\": \"syntax\",,}", 0644);
     search.platform_dir = platdir;
@@ -378,23 +380,21 @@ START_TEST(test_platform_profile_error)
     struct scn_scenario s;
     char err[2048], prof[512];
     snprintf(prof, sizeof prof, "%s/broken.json", platdir);
-    ck_assert_int_eq(load("{\"name\": \"x\", \"platform\": \"broken\", " MIN_APPS "}", &s, err,
-                          sizeof err),
-                     -1);
+    ck_assert_int_eq(
+        load("{\"name\": \"x\", \"platform\": \"broken\", " MIN_APPS "}", &s, err, sizeof err), -1);
     ck_assert_msg(strncmp(err, prof, strlen(prof)) == 0, "%s", err);
-    ck_assert_msg(strstr(err, ": $.costs.trap_exit: expected an integer 0..1000000, got \"fast\"") !=
-                      NULL,
-                  "%s", err);
+    ck_assert_msg(
+        strstr(err, ": $.costs.trap_exit: expected an integer 0..1000000, got \"fast\"") != NULL,
+        "%s", err);
     ck_assert_msg(strstr(err, scnpath) != NULL, "scenario not named: %s", err);
 
-    ck_assert_int_eq(load("{\"name\": \"x\", \"platform\": \"renamed\", " MIN_APPS "}", &s, err,
-                          sizeof err),
-                     -1);
+    ck_assert_int_eq(
+        load("{\"name\": \"x\", \"platform\": \"renamed\", " MIN_APPS "}", &s, err, sizeof err),
+        -1);
     ck_assert_msg(strstr(err, "$.name: expected \"renamed\"") != NULL, "%s", err);
 
-    ck_assert_int_eq(load("{\"name\": \"x\", \"platform\": \"syntax\", " MIN_APPS "}", &s, err,
-                          sizeof err),
-                     -1);
+    ck_assert_int_eq(
+        load("{\"name\": \"x\", \"platform\": \"syntax\", " MIN_APPS "}", &s, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "/syntax.json:1:20: JSON syntax error") != NULL, "%s", err);
     ck_assert_msg(strstr(err, scnpath) != NULL, "scenario not named: %s", err);
 
@@ -431,8 +431,7 @@ START_TEST(test_program_paths)
     /* An absolute path is taken as is. */
     char text[1024];
     snprintf(text, sizeof text,
-             "{\"name\": \"p\", \"apps\": [{\"name\": \"a\", \"program\": \"%s/hello\"}]}",
-             appdir);
+             "{\"name\": \"p\", \"apps\": [{\"name\": \"a\", \"program\": \"%s/hello\"}]}", appdir);
     load_ok(text, &s);
     scn_free(&s);
 
@@ -491,7 +490,9 @@ static const struct {
     const char *want;
 } bad[] = {
     {"[]", "$: expected a scenario object, got an empty array"},
-    {"{\"name\": \"x\", " MIN_APPS ", \"colour\": 1}", "$.colour: unknown key (expected one of: name, description, seed, duration_ms, platform, kernel, apps, ipc, faults, expect)"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"colour\": 1}",
+     "$.colour: unknown key (expected one of: name, description, seed, duration_ms, platform, "
+     "kernel, apps, ipc, faults, expect)"},
     {"{\"name\": \"x\", \"Name\": \"y\", " MIN_APPS "}", "$.Name: unknown key"},
     {"{\"name\": \"x\", \"name\": \"y\", " MIN_APPS "}", "$.name: duplicate key"},
     {"{" MIN_APPS "}", "$: missing required key \"name\""},
@@ -499,56 +500,124 @@ static const struct {
     {"{\"name\": \"\", " MIN_APPS "}", "$.name: expected a name of 1..63 characters"},
     {"{\"name\": \"-x\", " MIN_APPS "}", "$.name: expected a name of"},
     {"{\"name\": \"a/b\", " MIN_APPS "}", "got \"a/b\""},
-    {"{\"name\": \"x\", \"description\": 5, " MIN_APPS "}", "$.description: expected a string of 0..511 bytes, got 5"},
-    {"{\"name\": \"x\", \"seed\": 9007199254740992, " MIN_APPS "}", "$.seed: expected an integer 0..9007199254740991, got 9007199254740992"},
+    {"{\"name\": \"x\", \"description\": 5, " MIN_APPS "}",
+     "$.description: expected a string of 0..511 bytes, got 5"},
+    {"{\"name\": \"x\", \"seed\": 9007199254740992, " MIN_APPS "}",
+     "$.seed: expected an integer 0..9007199254740991, got 9007199254740992"},
     {"{\"name\": \"x\", \"seed\": 1e400, " MIN_APPS "}", "$.seed: expected an integer"},
-    {"{\"name\": \"x\", \"duration_ms\": 0, " MIN_APPS "}", "$.duration_ms: expected an integer 1..86400000, got 0"},
+    {"{\"name\": \"x\", \"duration_ms\": 0, " MIN_APPS "}",
+     "$.duration_ms: expected an integer 1..86400000, got 0"},
     {"{\"name\": \"x\", \"duration_ms\": null, " MIN_APPS "}", "got null"},
-    {"{\"name\": \"x\", \"kernel\": [], " MIN_APPS "}", "$.kernel: expected an object, got an empty array"},
-    {"{\"name\": \"x\", \"kernel\": {\"scheduler\": \"mlfq\"}, " MIN_APPS "}", "$.kernel.scheduler: expected a scheduler, one of: \"round_robin\", got \"mlfq\""},
-    {"{\"name\": \"x\", \"kernel\": {\"timeslice_us\": 10000001}, " MIN_APPS "}", "$.kernel.timeslice_us: expected an integer 1000..10000000"},
-    {"{\"name\": \"x\", \"kernel\": {\"fault_policy\": \"Panic\"}, " MIN_APPS "}", "$.kernel.fault_policy: expected \"panic\", \"stop\", \"restart\""},
+    {"{\"name\": \"x\", \"kernel\": [], " MIN_APPS "}",
+     "$.kernel: expected an object, got an empty array"},
+    {"{\"name\": \"x\", \"kernel\": {\"scheduler\": \"mlfq\"}, " MIN_APPS "}",
+     "$.kernel.scheduler: expected a scheduler, one of: \"round_robin\", got \"mlfq\""},
+    {"{\"name\": \"x\", \"kernel\": {\"timeslice_us\": 10000001}, " MIN_APPS "}",
+     "$.kernel.timeslice_us: expected an integer 1000..10000000"},
+    {"{\"name\": \"x\", \"kernel\": {\"fault_policy\": \"Panic\"}, " MIN_APPS "}",
+     "$.kernel.fault_policy: expected \"panic\", \"stop\", \"restart\""},
     {"{\"name\": \"x\", \"kernel\": {\"fault_policy\": {}}, " MIN_APPS "}", "got an empty object"},
-    {"{\"name\": \"x\", \"kernel\": {\"fault_policy\": {\"threshold_restart\": 1000001}}, " MIN_APPS "}", "$.kernel.fault_policy.threshold_restart: expected an integer 0..1000000"},
-    {"{\"name\": \"x\", \"apps\": {}}", "$.apps: expected an array of 1..64 apps, got an empty object"},
+    {"{\"name\": \"x\", \"kernel\": {\"fault_policy\": {\"threshold_restart\": 1000001}}, " MIN_APPS
+     "}",
+     "$.kernel.fault_policy.threshold_restart: expected an integer 0..1000000"},
+    {"{\"name\": \"x\", \"apps\": {}}",
+     "$.apps: expected an array of 1..64 apps, got an empty object"},
     {"{\"name\": \"x\", \"apps\": [5]}", "$.apps[0]: expected an app object, got 5"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\"}]}", "$.apps[0]: missing required key \"program\""},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"rom\": 1}]}", "$.apps[0].rom: unknown key (expected one of: name, program, package_name, ram, stack, priority, fault_policy, args, instances)"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\"}, {\"name\": \"a\", \"program\": \"ticker\"}]}", "$.apps[1].name: expected a name no other app has"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": 7}]}", "$.apps[0].program: expected a program name or a path containing '/', got 7"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"ram\": 16777217}]}", "$.apps[0].ram: expected an integer 1024..16777216, got 16777217"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"stack\": 1008}]}", "$.apps[0].stack: expected a multiple of 16 in 1024..1048576, got 1008"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"stack\": 16384}]}", "$.apps[0].stack: expected a stack smaller than ram (16384 bytes), got 16384"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"ram\": 1024}]}", "$.apps[0].ram: expected ram larger than the stack (4096 bytes), got 1024"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"priority\": -1}]}", "$.apps[0].priority: expected an integer 0..255, got -1"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"instances\": 0}]}", "$.apps[0].instances: expected an integer 1..64, got 0"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"instances\": 65}]}", "$.apps[0].instances: expected an integer 1..64, got 65"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"args\": \"-v\"}]}", "$.apps[0].args: expected an array of at most 16 strings, got \"-v\""},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"args\": [\"a\", {}]}]}", "$.apps[0].args[1]: expected a string, got an empty object"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"package_name\": \"\"}]}", "$.apps[0].package_name: expected a string of 1..63 bytes, got \"\""},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"package_name\": \"a\\nb\"}]}", "$.apps[0].package_name: expected a string without control characters, got \"a\\nb\""},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"fault_policy\": {\"threshold\": 1}}]}", "$.apps[0].fault_policy.threshold: unknown key (expected one of: threshold_restart, threshold_restart_then_panic)"},
-    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"instances\": 20}]}", "$.apps: expected app instances whose ram fits in the platform's 196608 bytes of app SRAM (sram_size - kernel_ram of \"nrf52840\"), got 327680 bytes"},
-    {"{\"name\": \"x\", \"platform\": \"synthetic-large\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"instances\": 33}, {\"name\": \"b\", \"program\": \"hello\", \"instances\": 32}]}", "$.apps: expected at most 64 app instances in total, got 65"},
-    {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"shared_memory\"}}", "$.ipc.mechanism: expected one of: \"none\" (IPC mechanisms are not available yet), got \"shared_memory\""},
-    {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": \"none\"}", "$.ipc: expected an object such as {\"mechanism\": \"none\"}, got \"none\""},
-    {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"none\", \"x\": 1}}", "$.ipc.x: unknown key (expected one of: mechanism)"},
-    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [1, 2]}", "$.faults: expected an empty array (fault injection is not available yet), got an array of 2 elements"},
-    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": {}}", "$.faults: expected an array, got an empty object"},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"end_reason\": \"crash\"}}", "$.expect.end_reason: expected one of: \"duration\", \"idle\", \"panic\", got \"crash\""},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"nobody\": {}}}}", "$.expect.apps.nobody: expected the name of an app (\"hello\") or of an instance such as \"name[0]\", got \"nobody\""},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello[0]\": {}}}}", "$.expect.apps[\"hello[0]\"]: expected the name of an app"},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": {}, \"hello\": {}}}}", "$.expect.apps.hello: duplicate key"},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": []}}}", "$.expect.apps.hello: expected an object of expectations, got an empty array"},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": {\"console_matches\": [\"[z-a]\"]}}}}", "$.expect.apps.hello.console_matches[0]: expected a POSIX extended regular expression ("},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": {\"console_contains\": \"hi\"}}}}", "$.expect.apps.hello.console_contains: expected an array of non-empty strings, got \"hi\""},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": {\"console_not_contains\": [\"\"]}}}}", "$.expect.apps.hello.console_not_contains[0]: expected a non-empty string, got \"\""},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": {\"state\": \"Exited\"}}}}", "$.expect.apps.hello.state: expected one of: \"Running\", \"Yielded\", \"YieldedFor\", \"Stopped\", \"Faulted\", \"Terminated\", got \"Exited\""},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": {\"completion_code\": 4294967296}}}}", "$.expect.apps.hello.completion_code: expected an integer 0..4294967295, got 4294967296"},
-    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": {\"restart_count\": 0.5}}}}", "$.expect.apps.hello.restart_count: expected an integer 0..4294967295, got 0.5"},
-    {"{\"name\": \"x\", \"platform\": 1, " MIN_APPS "}", "$.platform: expected a platform profile name or a profile object, got 1"},
-    {"{\"name\": \"x\", \"platform\": {}, " MIN_APPS "}", "$.platform: missing required key \"name\""},
-    {"{\"name\": \"x\", \"platform\": \"nrf52833\", " MIN_APPS "}", "$.platform: expected the name of a platform profile in " IPCSIM_PLATFORM_DIR " (known: nrf52840, synthetic-large), got \"nrf52833\""},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\"}]}",
+     "$.apps[0]: missing required key \"program\""},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"rom\": 1}]}",
+     "$.apps[0].rom: unknown key (expected one of: name, program, package_name, ram, stack, "
+     "priority, fault_policy, args, instances)"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\"}, {\"name\": \"a\", "
+     "\"program\": \"ticker\"}]}",
+     "$.apps[1].name: expected a name no other app has"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": 7}]}",
+     "$.apps[0].program: expected a program name or a path containing '/', got 7"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"ram\": 16777217}]}",
+     "$.apps[0].ram: expected an integer 1024..16777216, got 16777217"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"stack\": 1008}]}",
+     "$.apps[0].stack: expected a multiple of 16 in 1024..1048576, got 1008"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"stack\": 16384}]}",
+     "$.apps[0].stack: expected a stack smaller than ram (16384 bytes), got 16384"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"ram\": 1024}]}",
+     "$.apps[0].ram: expected ram larger than the stack (4096 bytes), got 1024"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"priority\": -1}]}",
+     "$.apps[0].priority: expected an integer 0..255, got -1"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"instances\": 0}]}",
+     "$.apps[0].instances: expected an integer 1..64, got 0"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"instances\": 65}]}",
+     "$.apps[0].instances: expected an integer 1..64, got 65"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"args\": \"-v\"}]}",
+     "$.apps[0].args: expected an array of at most 16 strings, got \"-v\""},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"args\": [\"a\", "
+     "{}]}]}",
+     "$.apps[0].args[1]: expected a string, got an empty object"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"package_name\": "
+     "\"\"}]}",
+     "$.apps[0].package_name: expected a string of 1..63 bytes, got \"\""},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"package_name\": "
+     "\"a\\nb\"}]}",
+     "$.apps[0].package_name: expected a string without control characters, got \"a\\nb\""},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"fault_policy\": "
+     "{\"threshold\": 1}}]}",
+     "$.apps[0].fault_policy.threshold: unknown key (expected one of: threshold_restart, "
+     "threshold_restart_then_panic)"},
+    {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"instances\": 20}]}",
+     "$.apps: expected app instances whose ram fits in the platform's 196608 bytes of app SRAM "
+     "(sram_size - kernel_ram of \"nrf52840\"), got 327680 bytes"},
+    {"{\"name\": \"x\", \"platform\": \"synthetic-large\", \"apps\": [{\"name\": \"a\", "
+     "\"program\": \"hello\", \"instances\": 33}, {\"name\": \"b\", \"program\": \"hello\", "
+     "\"instances\": 32}]}",
+     "$.apps: expected at most 64 app instances in total, got 65"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"shared_memory\"}}",
+     "$.ipc.mechanism: expected one of: \"none\" (IPC mechanisms are not available yet), got "
+     "\"shared_memory\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": \"none\"}",
+     "$.ipc: expected an object such as {\"mechanism\": \"none\"}, got \"none\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"none\", \"x\": 1}}",
+     "$.ipc.x: unknown key (expected one of: mechanism)"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [1, 2]}",
+     "$.faults: expected an empty array (fault injection is not available yet), got an array of 2 "
+     "elements"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": {}}",
+     "$.faults: expected an array, got an empty object"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"end_reason\": \"crash\"}}",
+     "$.expect.end_reason: expected one of: \"duration\", \"idle\", \"panic\", got \"crash\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"nobody\": {}}}}",
+     "$.expect.apps.nobody: expected the name of an app (\"hello\") or of an instance such as "
+     "\"name[0]\", got \"nobody\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello[0]\": {}}}}",
+     "$.expect.apps[\"hello[0]\"]: expected the name of an app"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": {}, \"hello\": {}}}}",
+     "$.expect.apps.hello: duplicate key"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"hello\": []}}}",
+     "$.expect.apps.hello: expected an object of expectations, got an empty array"},
+    {"{\"name\": \"x\", " MIN_APPS
+     ", \"expect\": {\"apps\": {\"hello\": {\"console_matches\": [\"[z-a]\"]}}}}",
+     "$.expect.apps.hello.console_matches[0]: expected a POSIX extended regular expression ("},
+    {"{\"name\": \"x\", " MIN_APPS
+     ", \"expect\": {\"apps\": {\"hello\": {\"console_contains\": \"hi\"}}}}",
+     "$.expect.apps.hello.console_contains: expected an array of non-empty strings, got \"hi\""},
+    {"{\"name\": \"x\", " MIN_APPS
+     ", \"expect\": {\"apps\": {\"hello\": {\"console_not_contains\": [\"\"]}}}}",
+     "$.expect.apps.hello.console_not_contains[0]: expected a non-empty string, got \"\""},
+    {"{\"name\": \"x\", " MIN_APPS
+     ", \"expect\": {\"apps\": {\"hello\": {\"state\": \"Exited\"}}}}",
+     "$.expect.apps.hello.state: expected one of: \"Running\", \"Yielded\", \"YieldedFor\", "
+     "\"Stopped\", \"Faulted\", \"Terminated\", got \"Exited\""},
+    {"{\"name\": \"x\", " MIN_APPS
+     ", \"expect\": {\"apps\": {\"hello\": {\"completion_code\": 4294967296}}}}",
+     "$.expect.apps.hello.completion_code: expected an integer 0..4294967295, got 4294967296"},
+    {"{\"name\": \"x\", " MIN_APPS
+     ", \"expect\": {\"apps\": {\"hello\": {\"restart_count\": 0.5}}}}",
+     "$.expect.apps.hello.restart_count: expected an integer 0..4294967295, got 0.5"},
+    {"{\"name\": \"x\", \"platform\": 1, " MIN_APPS "}",
+     "$.platform: expected a platform profile name or a profile object, got 1"},
+    {"{\"name\": \"x\", \"platform\": {}, " MIN_APPS "}",
+     "$.platform: missing required key \"name\""},
+    {"{\"name\": \"x\", \"platform\": \"nrf52833\", " MIN_APPS "}",
+     "$.platform: expected the name of a platform profile in " IPCSIM_PLATFORM_DIR
+     " (known: nrf52840, synthetic-large), got \"nrf52833\""},
 };
 
 /* The inline profile with one key replaced: key must appear in INLINE_PLATFORM
@@ -558,29 +627,44 @@ static const struct {
     const char *value;
     const char *want;
 } bad_platform[] = {
-    {"\"mpu\"", "\"pmsa\"", "$.platform.mpu: expected one of: \"armv7m\", \"armv8m\", \"riscv_pmp\", got \"pmsa\""},
+    {"\"mpu\"", "\"pmsa\"",
+     "$.platform.mpu: expected one of: \"armv7m\", \"armv8m\", \"riscv_pmp\", got \"pmsa\""},
     {"\"mpu_regions\"", "0", "$.platform.mpu_regions: expected an integer 1..64, got 0"},
-    {"\"sram_base\"", "\"0x80000000\"", "$.platform.sram_base: expected a 4096-aligned address 0x10000..0x7ffff000 (an integer or a \"0x...\" string), got \"0x80000000\""},
+    {"\"sram_base\"", "\"0x80000000\"",
+     "$.platform.sram_base: expected a 4096-aligned address 0x10000..0x7ffff000 (an integer or a "
+     "\"0x...\" string), got \"0x80000000\""},
     {"\"sram_base\"", "\"0x8000\"", "$.platform.sram_base: expected a 4096-aligned address"},
     {"\"sram_base\"", "\"0x20000010\"", "$.platform.sram_base: expected a 4096-aligned address"},
     {"\"sram_base\"", "\"20000000\"", "$.platform.sram_base: expected a 4096-aligned address"},
     {"\"sram_base\"", "\"0x1234567890\"", "$.platform.sram_base: expected a 4096-aligned address"},
-    {"\"sram_size\"", "\"0x20000\"", "$.platform.sram_size: expected a size that keeps sram_base + sram_size <= 0x80000000 (at most 0x10000), got \"0x20000\""},
-    {"\"sram_size\"", "8192", "$.platform.sram_size: expected a multiple of 4096 in 16384..67108864"},
+    {"\"sram_size\"", "\"0x20000\"",
+     "$.platform.sram_size: expected a size that keeps sram_base + sram_size <= 0x80000000 (at "
+     "most 0x10000), got \"0x20000\""},
+    {"\"sram_size\"", "8192",
+     "$.platform.sram_size: expected a multiple of 4096 in 16384..67108864"},
     {"\"sram_size\"", "20000", "$.platform.sram_size: expected a multiple of 4096"},
-    {"\"kernel_ram\"", "65536", "$.platform.kernel_ram: expected a multiple of 4096 less than sram_size (65536)"},
+    {"\"kernel_ram\"", "65536",
+     "$.platform.kernel_ram: expected a multiple of 4096 less than sram_size (65536)"},
     {"\"kernel_ram\"", "100", "$.platform.kernel_ram: expected a multiple of 4096"},
-    {"\"flash_base\"", "\"0x7fff8000\"", "$.platform.flash_base: expected a flash range that does not overlap SRAM [0x7fff0000, 0x80000000), got [0x7fff8000, 0x7fffc000)"},
-    {"\"flash_size\"", "\"0x4001000\"", "$.platform.flash_size: expected a multiple of 4096 in 16384..67108864"},
-    {"\"clock_hz\"", "99999", "$.platform.clock_hz: expected an integer 100000..10000000000, got 99999"},
+    {"\"flash_base\"", "\"0x7fff8000\"",
+     "$.platform.flash_base: expected a flash range that does not overlap SRAM [0x7fff0000, "
+     "0x80000000), got [0x7fff8000, 0x7fffc000)"},
+    {"\"flash_size\"", "\"0x4001000\"",
+     "$.platform.flash_size: expected a multiple of 4096 in 16384..67108864"},
+    {"\"clock_hz\"", "99999",
+     "$.platform.clock_hz: expected an integer 100000..10000000000, got 99999"},
     {"\"alarm_hz\"", "0", "$.platform.alarm_hz: expected an integer 1..4294967295, got 0"},
     {"\"led_count\"", "33", "$.platform.led_count: expected an integer 0..32, got 33"},
-    {"\"trap_entry\"", "1000001", "$.platform.costs.trap_entry: expected an integer 0..1000000, got 1000001"},
-    {"\"sched_decision\"", "-1", "$.platform.costs.sched_decision: expected an integer 0..1000000, got -1"},
+    {"\"trap_entry\"", "1000001",
+     "$.platform.costs.trap_entry: expected an integer 0..1000000, got 1000001"},
+    {"\"sched_decision\"", "-1",
+     "$.platform.costs.sched_decision: expected an integer 0..1000000, got -1"},
     {"\"name\"", "\"has space\"", "$.platform.name: expected a name of"},
-    {"\"description\"", "[]", "$.platform.description: expected a string of 0..255 bytes, got an empty array"},
+    {"\"description\"", "[]",
+     "$.platform.description: expected a string of 0..255 bytes, got an empty array"},
     {"\"clock_hz\"", "\"fast\"", "$.platform.clock_hz: expected an integer"},
-    {"\"sources\"", "[]", "$.platform.sources: expected an object mapping profile keys to strings, got an empty array"},
+    {"\"sources\"", "[]",
+     "$.platform.sources: expected an object mapping profile keys to strings, got an empty array"},
     {"\"costs\"", "{}", "$.platform.costs: missing required key \"trap_entry\""},
 };
 
@@ -642,7 +726,8 @@ START_TEST(test_platform_unknown_keys)
     load_bad(text, "$.platform.sources[\"costs.tlb\"]: unknown key (expected one of: name,");
     free(text);
     text = platform_with("\"sources\"", "{\"clock_hz\": 5}");
-    load_bad(text, "$.platform.sources.clock_hz: expected a non-empty string naming the source, got 5");
+    load_bad(text,
+             "$.platform.sources.clock_hz: expected a non-empty string naming the source, got 5");
     free(text);
     text = platform_with("\"sources\"", "{\"costs\": \"guess\", \"sram_base\": \"datasheet\"}");
     struct scn_scenario s;
@@ -660,13 +745,15 @@ START_TEST(test_no_truncation)
 
     memset(longstr, 'd', 511);
     longstr[511] = '\0';
-    snprintf(text, sizeof text, "{\"name\": \"x\", \"description\": \"%s\", " MIN_APPS "}", longstr);
+    snprintf(text, sizeof text, "{\"name\": \"x\", \"description\": \"%s\", " MIN_APPS "}",
+             longstr);
     load_ok(text, &s);
     ck_assert_uint_eq(strlen(s.description), 511);
     scn_free(&s);
     memset(longstr, 'd', 512);
     longstr[512] = '\0';
-    snprintf(text, sizeof text, "{\"name\": \"x\", \"description\": \"%s\", " MIN_APPS "}", longstr);
+    snprintf(text, sizeof text, "{\"name\": \"x\", \"description\": \"%s\", " MIN_APPS "}",
+             longstr);
     load_bad(text, "$.description: expected a string of 0..511 bytes, got a string of 512 bytes");
 
     memset(longstr, 'n', 63);
@@ -688,7 +775,8 @@ START_TEST(test_no_truncation)
              "{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\","
              " \"package_name\": \"%s\"}]}",
              longstr);
-    load_bad(text, "$.apps[0].package_name: expected a string of 1..63 bytes, got a string of 64 bytes");
+    load_bad(text,
+             "$.apps[0].package_name: expected a string of 1..63 bytes, got a string of 64 bytes");
     snprintf(text, sizeof text,
              "{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"./%s\"}]}", longstr);
     load_bad(text, "$.apps[0].program: expected a program name or path of at most 63 bytes, got a "
@@ -772,14 +860,14 @@ END_TEST
 
 START_TEST(test_every_state_name)
 {
-    static const char *const names[] = {"Running", "Yielded",  "YieldedFor",
+    static const char *const names[] = {"Running", "Yielded", "YieldedFor",
                                         "Stopped", "Faulted", "Terminated"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char text[512];
         struct scn_scenario s;
         snprintf(text, sizeof text,
-                 "{\"name\": \"x\", " MIN_APPS
-                 ", \"expect\": {\"end_reason\": \"panic\", \"apps\": {\"hello\": {\"state\": \"%s\"}}}}",
+                 "{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"end_reason\": \"panic\", "
+                                               "\"apps\": {\"hello\": {\"state\": \"%s\"}}}}",
                  names[i]);
         load_ok(text, &s);
         ck_assert_int_eq(s.expect.end_reason, KM_END_PANIC);

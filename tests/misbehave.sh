@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the misbehaving-app scenarios and checks that each bad app was
+# faulted for the right reason while the simulator went on.
+# Usage: misbehave.sh <ipcsim> <scenario-dir>
+set -u
+ipcsim=$1
+dir=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() { # scenario app expected-substring-of-last_fault
+  local sc=$1 app=$2 want=$3
+  local out="$tmp/$sc"
+  "$ipcsim" run "$dir/$sc.json" --quiet --host-timeout 1500 --out "$out" >"$tmp/$sc.log" 2>&1
+  local rc=$?
+  local got
+  got=$(python3 -c "import json,sys; d=json.load(open('$out/results.json')); print([a for a in d['apps'] if a['name']=='$app'][0]['last_fault'])" 2>/dev/null)
+  if [ $rc -eq 0 ] && [[ "$got" == *"$want"* ]]; then
+    echo "ok   $sc: $app faulted: $got"
+    pass=$((pass + 1))
+  else
+    echo "FAIL $sc: exit $rc, $app last_fault \"$got\", wanted \"$want\""
+    cat "$tmp/$sc.log"
+    fail=$((fail + 1))
+  fi
+}
+check misbehave_garbage bad "channel protocol error: message has the wrong size"
+check misbehave_version bad "channel protocol error: unsupported protocol version"
+check misbehave_die_mid_syscall dier "app process died outside tock_exit"
+check misbehave_crash_restart crasher "memory fault: write at 0x00000000"
+check misbehave_spin spinner "made no syscall for 1500 ms of host time"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
