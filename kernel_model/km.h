@@ -308,6 +308,11 @@ void km_destroy(struct km_kernel *k);
  * simulated flash (known once its host process has announced itself). */
 void km_set_flash(struct km_kernel *k, int p, uint32_t start, uint32_t end);
 
+/* Tells the kernel the host address range of process p's code, against
+ * which subscribe checks upcall function pointers (a host app's functions
+ * are host addresses; they play the part of addresses in app flash). */
+void km_set_code(struct km_kernel *k, int p, uint64_t lo, uint64_t hi);
+
 /* Decides what happens next: fires due timers, asks the scheduler, jumps
  * virtual time over idle stretches. Fills d; returns 0. */
 int km_next(struct km_kernel *k, struct km_dispatch *d);

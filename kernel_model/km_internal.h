@@ -73,6 +73,7 @@ struct km_process {
     uint32_t initial_kernel_break;
     uint32_t allow_high_water_mark;
     uint32_t flash_start, flash_end;
+    uint64_t code_lo, code_hi;    /* host code range, for upcall pointers */
     uint32_t stack_start, heap_start; /* memop 10/11, debug only */
 
     /* Task queue (ring). */

@@ -378,6 +378,15 @@ void km_set_flash(struct km_kernel *k, int p, uint32_t start, uint32_t end)
     }
 }
 
+void km_set_code(struct km_kernel *k, int p, uint64_t lo, uint64_t hi)
+{
+    struct km_process *pr = km_proc(k, p);
+    if (pr) {
+        pr->code_lo = lo;
+        pr->code_hi = hi;
+    }
+}
+
 void km_proc_info(const struct km_kernel *k, int p, struct km_proc_info *out)
 {
     memset(out, 0, sizeof(*out));
@@ -600,6 +609,14 @@ static void km_sys_subscribe(struct km_kernel *k, struct km_process *p, const st
 {
     uint32_t driver = (uint32_t)r->r[0], subnum = (uint32_t)r->r[1];
     uint64_t fn = r->r[2], appdata = r->r[3];
+    /* is_valid_upcall_function_pointer: in app flash or app-owned memory;
+     * checked before the driver exists (kernel.rs handle_syscall). */
+    uint64_t ptr_size = 4; /* a pointer on the 32-bit target */
+    if (fn != 0 && !(fn >= p->code_lo && fn + ptr_size <= p->code_hi) &&
+        !km_in_app_flash(p, fn, ptr_size) && !km_in_app_owned(p, fn, ptr_size)) {
+        km_ret_failure_2(ret, KM_EINVAL, fn, appdata);
+        return;
+    }
     const struct km_driver_ops *d = km_driver_find(driver);
     if (d == NULL) {
         km_ret_failure_2(ret, KM_ENODEVICE, fn, appdata);

@@ -43,7 +43,7 @@ struct host_proc {
     bool gone;            /* reported to the kernel model, or expected */
     bool hello;           /* HELLO received */
     bool killed;          /* we killed it on purpose */
-    uint64_t data_lo, data_hi, ro_lo, ro_hi;
+    uint64_t data_lo, data_hi, ro_lo, ro_hi, text_lo, text_hi;
 };
 
 struct app_host {
@@ -397,6 +397,8 @@ static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
     hp->data_hi = dhi;
     hp->ro_lo = rlo;
     hp->ro_hi = rhi;
+    hp->text_lo = m->a[IPCSIM_HELLO_TEXT_LO];
+    hp->text_hi = m->a[IPCSIM_HELLO_TEXT_HI];
     if (!a->have_layout) {
         a->have_layout = true;
         a->data_size = dhi - dlo;
@@ -418,6 +420,7 @@ static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
                 x->flash_addr = (uint32_t)at;
                 x->flash_size = (uint32_t)x->ro_size;
                 km_set_flash(r->k, (int)i, x->flash_addr, x->flash_addr + x->flash_size);
+                km_set_code(r->k, (int)i, x->hp->text_lo, x->hp->text_hi);
                 at += x->ro_size;
             }
             r->started = true;
@@ -425,6 +428,8 @@ static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
         }
         return;
     }
+    /* a restarted process: same image, possibly at new host addresses */
+    km_set_code(r->k, a->index, hp->text_lo, hp->text_hi);
     if (a->pending_dispatch) {
         a->pending_dispatch = false;
         dispatch_send(r, a, &a->pending);

@@ -304,6 +304,18 @@ static char *join_names(const char *const *names, size_t n, bool quoted)
     return buf;
 }
 
+/* Writes "expected <what>one of: "a", "b"<tail>, got <v>". Returns -1. */
+static int fail_one_of(struct ctx *c, const struct jpath *p, const cJSON *v, const char *what,
+                       const char *const *names, size_t n, const char *tail)
+{
+    char *list = join_names(names, n, true);
+    if (list == NULL)
+        return fail_oom(c);
+    fail_got(c, p, v, "expected %sone of: %s%s", what, list, tail);
+    free(list);
+    return -1;
+}
+
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -660,14 +672,8 @@ static int parse_platform(struct ctx *c, const struct jpath *p, const cJSON *o,
     kp = jp_key(p, "mpu");
     if ((v = required(c, p, o, "mpu")) == NULL)
         return -1;
-    if (!cJSON_IsString(v) || !in_list(v->valuestring, scn_mpu_kinds, ARRAY_LEN(scn_mpu_kinds))) {
-        char *list = join_names(scn_mpu_kinds, ARRAY_LEN(scn_mpu_kinds), true);
-        if (list == NULL)
-            return fail_oom(c);
-        fail_got(c, &kp, v, "expected one of: %s", list);
-        free(list);
-        return -1;
-    }
+    if (!cJSON_IsString(v) || !in_list(v->valuestring, scn_mpu_kinds, ARRAY_LEN(scn_mpu_kinds)))
+        return fail_one_of(c, &kp, v, "", scn_mpu_kinds, ARRAY_LEN(scn_mpu_kinds), "");
     snprintf(pl->mpu, sizeof pl->mpu, "%s", v->valuestring);
 
     kp = jp_key(p, "mpu_regions");
@@ -832,15 +838,16 @@ static int load_named_platform(struct ctx *c, const struct jpath *p, const cJSON
 {
     char *list = NULL;
     char *file = NULL;
+    if (dir == NULL && v != NULL)
+        return fail_got(c, p, v,
+                        "expected an inline platform object (no platform directory is "
+                        "configured)");
     if (dir == NULL)
-        return v != NULL ? fail_got(c, p, v,
-                                    "expected an inline platform object (no platform "
-                                    "directory is configured)")
-                         : fail(c, p,
-                                "no platform directory is configured to find the default "
-                                "platform \"%s\"",
-                                name);
-    if (!is_name(name) || asprintf(&file, "%s/%s.json", dir, name) < 0 || access(file, F_OK) != 0) {
+        return fail(c, p, "no platform directory is configured to find the default platform \"%s\"",
+                    name);
+    if (is_name(name) && asprintf(&file, "%s/%s.json", dir, name) < 0)
+        return fail_oom(c);
+    if (file == NULL || access(file, F_OK) != 0) {
         free(file);
         list = list_dir(dir, ".json");
         if (list == NULL)
@@ -1287,14 +1294,8 @@ static int parse_expect_app(struct ctx *c, const struct jpath *p, const cJSON *o
     kp = jp_key(p, "state");
     if ((v = member(o, "state")) != NULL) {
         int st = cJSON_IsString(v) ? km_state_parse(v->valuestring) : -1;
-        if (st < 0) {
-            char *list = join_names(scn_state_names, ARRAY_LEN(scn_state_names), true);
-            if (list == NULL)
-                return fail_oom(c);
-            fail_got(c, &kp, v, "expected one of: %s", list);
-            free(list);
-            return -1;
-        }
+        if (st < 0)
+            return fail_one_of(c, &kp, v, "", scn_state_names, ARRAY_LEN(scn_state_names), "");
         e->has_state = true;
         e->state = (enum km_state)st;
     }
@@ -1330,14 +1331,9 @@ static int parse_expect(struct ctx *c, const struct jpath *root, const cJSON *o,
         for (i = 0; i < ARRAY_LEN(scn_end_reason_names); i++)
             if (cJSON_IsString(v) && strcmp(v->valuestring, scn_end_reason_names[i]) == 0)
                 break;
-        if (i == ARRAY_LEN(scn_end_reason_names)) {
-            char *list = join_names(scn_end_reason_names, ARRAY_LEN(scn_end_reason_names), true);
-            if (list == NULL)
-                return fail_oom(c);
-            fail_got(c, &kp, v, "expected one of: %s", list);
-            free(list);
-            return -1;
-        }
+        if (i == ARRAY_LEN(scn_end_reason_names))
+            return fail_one_of(c, &kp, v, "", scn_end_reason_names, ARRAY_LEN(scn_end_reason_names),
+                               "");
         s->expect.has_end_reason = true;
         s->expect.end_reason = scn_end_reasons[i];
     }
@@ -1380,14 +1376,9 @@ static int parse_kernel(struct ctx *c, const struct jpath *root, const cJSON *o,
     struct jpath kp = jp_key(&p, "scheduler");
     if ((v = member(o, "scheduler")) != NULL) {
         if (!cJSON_IsString(v) ||
-            !in_list(v->valuestring, scn_schedulers, ARRAY_LEN(scn_schedulers))) {
-            char *list = join_names(scn_schedulers, ARRAY_LEN(scn_schedulers), true);
-            if (list == NULL)
-                return fail_oom(c);
-            fail_got(c, &kp, v, "expected a scheduler, one of: %s", list);
-            free(list);
-            return -1;
-        }
+            !in_list(v->valuestring, scn_schedulers, ARRAY_LEN(scn_schedulers)))
+            return fail_one_of(c, &kp, v, "a scheduler, ", scn_schedulers,
+                               ARRAY_LEN(scn_schedulers), "");
         snprintf(s->scheduler, sizeof s->scheduler, "%s", v->valuestring);
     }
     kp = jp_key(&p, "timeslice_us");
@@ -1414,16 +1405,11 @@ static int parse_ipc(struct ctx *c, const struct jpath *root, const cJSON *o,
         return -1;
     struct jpath kp = jp_key(&p, "mechanism");
     if (!cJSON_IsString(v) ||
-        !in_list(v->valuestring, scn_ipc_mechanisms, ARRAY_LEN(scn_ipc_mechanisms))) {
-        char *list = join_names(scn_ipc_mechanisms, ARRAY_LEN(scn_ipc_mechanisms), true);
-        if (list == NULL)
-            return fail_oom(c);
-        fail_got(c, &kp, v, "expected one of: %s%s", list,
-                 ARRAY_LEN(scn_ipc_mechanisms) == 1 ? " (IPC mechanisms are not available yet)"
-                                                    : "");
-        free(list);
-        return -1;
-    }
+        !in_list(v->valuestring, scn_ipc_mechanisms, ARRAY_LEN(scn_ipc_mechanisms)))
+        /* Until a capsule exists, "none" is the only entry. */
+        return fail_one_of(
+            c, &kp, v, "", scn_ipc_mechanisms, ARRAY_LEN(scn_ipc_mechanisms),
+            ARRAY_LEN(scn_ipc_mechanisms) == 1 ? " (IPC mechanisms are not available yet)" : "");
     snprintf(s->ipc_mechanism, sizeof s->ipc_mechanism, "%s", v->valuestring);
     return 0;
 }

@@ -15,14 +15,23 @@
 
 #define HEAP_ALIGN 16u
 
-/* A block header; blocks lie back to back from heap_lo to heap_hi. */
+/* A block header; blocks lie back to back inside an arena. */
 struct heap_block {
     uint64_t size; /* bytes after the header */
     uint64_t free;
 };
 
+/* The heap is one or more arenas: a new one starts when the app moved the
+ * break itself (memop sbrk) between two of our growths, so memory it took
+ * is never handed out. */
+#define HEAP_MAX_ARENAS 32
+struct heap_arena {
+    uintptr_t lo, hi;
+};
+
 static uintptr_t boot_lo, boot_hi, boot_at; /* bootstrap arena (host) */
-static uintptr_t heap_lo, heap_hi;          /* heap in simulated SRAM */
+static struct heap_arena arenas[HEAP_MAX_ARENAS];
+static unsigned n_arenas;
 
 static size_t round_up(size_t n)
 {
@@ -54,47 +63,58 @@ static bool in_boot(const void *p)
 
 static bool in_heap(const void *p)
 {
-    return (uintptr_t)p >= heap_lo && (uintptr_t)p < heap_hi;
+    for (unsigned i = 0; i < n_arenas; i++)
+        if ((uintptr_t)p >= arenas[i].lo && (uintptr_t)p < arenas[i].hi)
+            return true;
+    return false;
 }
 
 void shim_heap_start(void)
 {
-    uint64_t out[4];
-    shim_syscall(5, 1, 0, 0, 0, out); /* sbrk(0): the current break */
-    heap_lo = heap_hi = (uintptr_t)out[1];
-    heap_lo = heap_hi = (heap_lo + HEAP_ALIGN - 1) & ~(uintptr_t)(HEAP_ALIGN - 1);
+    n_arenas = 0;
 }
 
-/* Grows the heap by at least n bytes; returns false if the kernel says no. */
+/* Grows the heap by at least n bytes (n includes one header); returns
+ * false if the kernel says no. */
 static bool heap_grow(size_t n)
 {
-    uint64_t out[4];
-    uintptr_t want = heap_hi + n;
-    uint64_t cur[4];
-    shim_syscall(5, 1, 0, 0, 0, cur);
-    int64_t inc = (int64_t)want - (int64_t)cur[1];
-    if (inc > 0) {
-        shim_syscall(5, 1, (uint64_t)(uint32_t)(int32_t)inc, 0, 0, out);
-        if (out[0] != 129)
+    uint64_t cur[4], out[4];
+    shim_syscall(5, 1, 0, 0, 0, cur); /* sbrk(0): the current break */
+    if (cur[0] != 129)
+        return false;
+    uintptr_t brk_now = (uintptr_t)cur[1];
+    struct heap_arena *a = n_arenas ? &arenas[n_arenas - 1] : NULL;
+    if (a == NULL || a->hi != brk_now) {
+        /* first growth, or the app took memory past our last arena */
+        if (n_arenas == HEAP_MAX_ARENAS)
             return false;
+        a = &arenas[n_arenas++];
+        a->lo = a->hi = (brk_now + HEAP_ALIGN - 1) & ~(uintptr_t)(HEAP_ALIGN - 1);
     }
-    struct heap_block *b = (struct heap_block *)heap_hi;
+    uintptr_t want = a->hi + n;
+    int64_t inc = (int64_t)want - (int64_t)brk_now;
+    shim_syscall(5, 1, (uint64_t)(uint32_t)(int32_t)inc, 0, 0, out);
+    if (out[0] != 129) {
+        if (a->lo == a->hi)
+            n_arenas--;
+        return false;
+    }
+    struct heap_block *b = (struct heap_block *)a->hi;
     b->size = n - sizeof(*b);
     b->free = 1;
-    heap_hi = want;
+    a->hi = want;
     return true;
 }
 
-static void *heap_alloc(size_t n)
+/* First fit in one arena, merging free neighbours as it walks. */
+static void *arena_alloc(struct heap_arena *a, size_t n)
 {
-    n = round_up(n ? n : 1);
-    for (uintptr_t at = heap_lo; at < heap_hi;) {
+    for (uintptr_t at = a->lo; at < a->hi;) {
         struct heap_block *b = (struct heap_block *)at;
         if (b->free) {
-            /* merge following free blocks first */
             for (;;) {
                 uintptr_t nx = at + sizeof(*b) + b->size;
-                if (nx >= heap_hi || !((struct heap_block *)nx)->free)
+                if (nx >= a->hi || !((struct heap_block *)nx)->free)
                     break;
                 b->size += sizeof(*b) + ((struct heap_block *)nx)->size;
             }
@@ -111,9 +131,20 @@ static void *heap_alloc(size_t n)
         }
         at += sizeof(*b) + b->size;
     }
+    return NULL;
+}
+
+static void *heap_alloc(size_t n)
+{
+    n = round_up(n ? n : 1);
+    for (unsigned i = 0; i < n_arenas; i++) {
+        void *p = arena_alloc(&arenas[i], n);
+        if (p)
+            return p;
+    }
     if (!heap_grow(n + sizeof(struct heap_block)))
         return NULL;
-    return heap_alloc(n);
+    return arena_alloc(&arenas[n_arenas - 1], n);
 }
 
 static size_t block_size(const void *p)

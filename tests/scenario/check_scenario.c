@@ -472,6 +472,15 @@ START_TEST(test_syntax_and_io_errors)
     ck_assert_int_eq(load("{} {}", &s, err, sizeof err), -1);
     ck_assert_msg(strstr(err, ":1:4: JSON syntax error near \"{}\"") != NULL, "%s", err);
 
+    /* A NUL byte is not JSON text. */
+    FILE *f = fopen(scnpath, "wb");
+    ck_assert_ptr_nonnull(f);
+    fwrite("{\"name\": \"x\"\0}", 1, 15, f);
+    fclose(f);
+    ck_assert_int_eq(scn_load(scnpath, &search, &s, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:1:13: expected JSON text, got a NUL byte", scnpath);
+    ck_assert_str_eq(err, want);
+
     char missing[512];
     snprintf(missing, sizeof missing, "%s/none.json", tmpdir);
     ck_assert_int_eq(scn_load(missing, &search, &s, err, sizeof err), -1);

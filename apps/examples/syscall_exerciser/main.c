@@ -93,6 +93,23 @@ static void check_heap(uintptr_t ram_start, uintptr_t grant)
         fail("sbrk", "the break did not move by the increment");
     else
         pass("sbrk");
+
+    /* memory taken with a raw sbrk is never handed out by malloc */
+    uint8_t *mine = (uint8_t *)grow.data;
+    memset(mine, 0xa5, 256);
+    char *q = malloc(4000);
+    bool apart = q != NULL && ((uintptr_t)q >= (uintptr_t)mine + 256 ||
+                               (uintptr_t)q + 4000 <= (uintptr_t)mine);
+    bool intact = true;
+    for (int i = 0; i < 256; i++)
+        intact = intact && mine[i] == 0xa5;
+    if (q)
+        memset(q, 0, 4000);
+    for (int i = 0; i < 256; i++)
+        intact = intact && mine[i] == 0xa5;
+    expect("malloc_after_sbrk", apart && intact,
+           "malloc handed out memory the app took with sbrk");
+    free(q);
 }
 
 static void check_allow_swap(void)
@@ -174,6 +191,15 @@ static void check_subscribe_swap(void)
     expect("subscribe_missing_driver",
            !m.success && tock_status_to_returncode(m.status) == RETURNCODE_ENODEVICE,
            "subscribe to a missing driver did not fail with NODEVICE");
+
+    /* a function pointer outside the app's code and memory is refused,
+     * before the driver is even looked up */
+    subscribe_upcall *bogus = (subscribe_upcall *)(uintptr_t)0x1234;
+    subscribe_return_t v = subscribe(MISSING_DRIVER, 0, bogus, NULL);
+    expect("subscribe_bad_pointer",
+           !v.success && tock_status_to_returncode(v.status) == RETURNCODE_EINVAL &&
+               v.callback == bogus,
+           "subscribe with a bogus function pointer did not fail with INVAL");
 }
 
 static void check_commands(void)
