@@ -135,6 +135,25 @@ int expect_evaluate(const struct scn_scenario *s, const struct run_result *res,
         snprintf(c->actual, sizeof(c->actual), "%s", km_end_reason_name(res->end_reason));
         finish_check(out, c, res->end_reason == s->expect.end_reason);
     }
+    const char *tr = res->transcript ? res->transcript : "";
+    size_t pos = 0;
+    for (size_t i = 0; i < s->expect.n_console_order; i++) {
+        struct expect_check *c = add_check(out, "", "console_order");
+        if (c == NULL)
+            return -1;
+        const char *want = s->expect.console_order[i];
+        quote(c->expected, sizeof(c->expected), want);
+        const char *hit = strstr(tr + pos, want);
+        if (hit) {
+            snprintf(c->actual, sizeof(c->actual), "found at offset %zu of the transcript",
+                     (size_t)(hit - tr));
+            pos = (size_t)(hit - tr) + strlen(want);
+        } else {
+            snprintf(c->actual, sizeof(c->actual), "not found after offset %zu of the transcript",
+                     pos);
+        }
+        finish_check(out, c, hit != NULL);
+    }
     for (size_t i = 0; i < s->expect.n_apps; i++) {
         const struct scn_expect_app *e = &s->expect.apps[i];
         for (size_t j = 0; j < s->n_apps && j < res->n_apps; j++) {

@@ -163,7 +163,7 @@ static int cmd_run(int argc, char **argv)
     }
     struct scn_search sp = search_paths();
     struct scn_scenario s;
-    char err[1024];
+    char err[4096];
     if (scn_load(argv[optind], &sp, &s, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         return EXIT_USAGE;
@@ -220,7 +220,7 @@ static int cmd_validate(int argc, char **argv)
     int bad = 0;
     for (int i = 1; i < argc; i++) {
         struct scn_scenario s;
-        char err[1024];
+        char err[4096];
         if (scn_load(argv[i], &sp, &s, err, sizeof(err)) < 0) {
             fprintf(stderr, "%s\n", err);
             bad++;

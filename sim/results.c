@@ -63,6 +63,7 @@ static cJSON *app_json(const struct scn_app *sa, const struct run_app_result *ar
     add_u64(cnt, "timeslice_expirations", in->stats.timeslice_expirations);
     add_u64(cnt, "run_cycles", in->stats.run_cycles);
     cJSON_AddStringToObject(a, "console", ar->console ? ar->console : "");
+    add_u64(a, "console_bytes_not_captured", ar->console_dropped);
     return a;
 }
 

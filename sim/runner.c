@@ -28,6 +28,11 @@
 
 #define PAGE 4096u
 
+/* Console capture (per app, and the merged transcript) is bounded so that
+ * an app printing without end cannot exhaust the simulator's memory; what
+ * is cut is counted. */
+#define CONSOLE_CAPTURE_MAX (8u << 20)
+
 struct runner;
 struct app_host;
 
@@ -59,6 +64,7 @@ struct app_host {
     struct km_dispatch pending;
     char *console;           /* capture of everything printed */
     size_t console_len, console_cap;
+    uint64_t console_dropped;  /* bytes beyond the capture limit */
     char line[512];          /* live line being assembled */
     size_t line_len;
 };
@@ -83,6 +89,8 @@ struct runner {
     uv_timer_t watchdog;
     uv_signal_t sigint, sigterm;
     uint64_t messages;
+    char *transcript;        /* merged console lines, see transcript_add */
+    size_t transcript_len, transcript_cap;
 };
 
 static void runner_step(struct runner *r);
@@ -532,8 +540,18 @@ static void host_readable(uv_poll_t *h, int status, int events)
 
 /* ---- Kernel events ------------------------------------------------------- */
 
+
 static void console_append(struct app_host *a, const uint8_t *data, uint32_t len)
 {
+    if (a->console_len + len > CONSOLE_CAPTURE_MAX) {
+        uint32_t room = a->console_len < CONSOLE_CAPTURE_MAX
+                            ? (uint32_t)(CONSOLE_CAPTURE_MAX - a->console_len)
+                            : 0;
+        a->console_dropped += len - room;
+        len = room;
+        if (len == 0)
+            return;
+    }
     if (a->console_len + len + 1 > a->console_cap) {
         size_t cap = a->console_cap ? a->console_cap : 1024;
         while (cap < a->console_len + len + 1)
@@ -549,11 +567,33 @@ static void console_append(struct app_host *a, const uint8_t *data, uint32_t len
     a->console[a->console_len] = '\0';
 }
 
+/* Appends to the merged transcript (all apps' lines in the order they
+ * were printed), bounded like the per-app capture. */
+static void transcript_add(struct runner *r, const char *name, const char *text, size_t len)
+{
+    size_t need = strlen(name) + len + 4;
+    if (r->transcript_len + need > CONSOLE_CAPTURE_MAX)
+        return;
+    if (r->transcript_len + need + 1 > r->transcript_cap) {
+        size_t cap = r->transcript_cap ? r->transcript_cap : 4096;
+        while (cap < r->transcript_len + need + 1)
+            cap *= 2;
+        char *t = realloc(r->transcript, cap);
+        if (t == NULL)
+            return;
+        r->transcript = t;
+        r->transcript_cap = cap;
+    }
+    r->transcript_len += (size_t)sprintf(r->transcript + r->transcript_len, "[%s] %.*s\n", name,
+                                         (int)len, text);
+}
+
 static void console_flush_line(struct app_host *a)
 {
     struct runner *r = a->r;
     if (!r->opt->quiet && r->opt->console)
         fprintf(r->opt->console, "[%s] %.*s\n", a->cfg->name, (int)a->line_len, a->line);
+    transcript_add(r, a->cfg->name, a->line, a->line_len);
     a->line_len = 0;
 }
 
@@ -665,6 +705,8 @@ static void runner_collect(struct runner *r)
     res->end_ns = km_cycles_to_ns(r->k, res->end_cycles);
     res->clock_hz = r->s->platform.clock_hz;
     res->n_apps = r->n;
+    res->transcript = r->transcript;
+    r->transcript = NULL;
     res->apps = calloc(r->n, sizeof(*res->apps));
     if (res->apps == NULL) {
         res->n_apps = 0;
@@ -676,6 +718,7 @@ static void runner_collect(struct runner *r)
         res->apps[i].console = a->console;
         res->apps[i].console_len = a->console_len;
         res->apps[i].host_spawns = a->spawns;
+        res->apps[i].console_dropped = a->console_dropped;
         a->console = NULL;
     }
 }
@@ -782,6 +825,7 @@ out_mem:
             free(r->apps[i].console);
     free(r->apps);
     free(r->pcfg);
+    free(r->transcript);
     if (r->sram)
         munmap(r->sram, pl->sram_size);
     if (r->flash)
@@ -801,4 +845,6 @@ void run_result_free(struct run_result *res)
     free(res->apps);
     res->apps = NULL;
     res->n_apps = 0;
+    free(res->transcript);
+    res->transcript = NULL;
 }

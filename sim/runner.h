@@ -24,6 +24,7 @@ struct run_app_result {
     struct km_proc_info info;
     char *console;          /* everything it printed (owned) */
     size_t console_len;
+    uint64_t console_dropped; /* bytes printed beyond the 8 MiB capture */
     uint32_t host_spawns;   /* Linux processes started for it */
 };
 
@@ -39,6 +40,7 @@ struct run_result {
     uint64_t clock_hz;
     size_t n_apps;
     struct run_app_result *apps;
+    char *transcript;       /* "[app] line" for every console line, in order */
     uint32_t led_final;     /* LED bits at the end */
     uint64_t led_changes;
     /* host timing: never part of the deterministic results */

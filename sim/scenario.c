@@ -37,7 +37,6 @@
 
 /* Schedulers a scenario may name. Add a name here once the kernel model
  * implements it. */
-static const char *const scn_schedulers[] = {"round_robin"};
 
 /* IPC mechanisms a scenario may name. */
 static const char *const scn_ipc_mechanisms[] = {"none"};
@@ -66,7 +65,7 @@ static const char *const scn_ipc_keys[] = {"mechanism"};
 static const char *const scn_app_keys[] = {"name",         "program", "package_name",
                                            "ram",          "stack",   "priority",
                                            "fault_policy", "args",    "instances"};
-static const char *const scn_expect_keys[] = {"end_reason", "apps"};
+static const char *const scn_expect_keys[] = {"end_reason", "console_order", "apps"};
 static const char *const scn_expect_app_keys[] = {"console_contains",     "console_matches",
                                                   "console_not_contains", "state",
                                                   "completion_code",      "restart_count"};
@@ -547,7 +546,7 @@ static int get_uint(struct ctx *c, const struct jpath *p, const cJSON *v, uint64
 static int get_u32(struct ctx *c, const struct jpath *p, const cJSON *v, uint32_t lo, uint32_t hi,
                    uint32_t *out)
 {
-    uint64_t u;
+    uint64_t u = 0;
     if (get_uint(c, p, v, lo, hi, &u))
         return -1;
     *out = (uint32_t)u;
@@ -1338,6 +1337,11 @@ static int parse_expect(struct ctx *c, const struct jpath *root, const cJSON *o,
         s->expect.end_reason = scn_end_reasons[i];
     }
 
+    kp = jp_key(&p, "console_order");
+    if ((v = member(o, "console_order")) != NULL &&
+        get_strings(c, &kp, v, false, &s->expect.console_order, &s->expect.n_console_order))
+        return -1;
+
     struct jpath ap = jp_key(&p, "apps");
     if ((v = member(o, "apps")) != NULL) {
         if (!cJSON_IsObject(v))
@@ -1373,12 +1377,12 @@ static int parse_kernel(struct ctx *c, const struct jpath *root, const cJSON *o,
         return -1;
 
     const cJSON *v;
+    const char *const *sched_names;
+    size_t n_sched = km_scheduler_names(&sched_names); /* the model's list */
     struct jpath kp = jp_key(&p, "scheduler");
     if ((v = member(o, "scheduler")) != NULL) {
-        if (!cJSON_IsString(v) ||
-            !in_list(v->valuestring, scn_schedulers, ARRAY_LEN(scn_schedulers)))
-            return fail_one_of(c, &kp, v, "a scheduler, ", scn_schedulers,
-                               ARRAY_LEN(scn_schedulers), "");
+        if (!cJSON_IsString(v) || !in_list(v->valuestring, sched_names, n_sched))
+            return fail_one_of(c, &kp, v, "a scheduler, ", sched_names, n_sched, "");
         snprintf(s->scheduler, sizeof s->scheduler, "%s", v->valuestring);
     }
     kp = jp_key(&p, "timeslice_us");
@@ -1472,7 +1476,7 @@ static int parse_scenario(struct ctx *c, const cJSON *top, const struct scn_sear
     if (parse_platform_member(c, &root, top, search, s))
         return -1;
 
-    snprintf(s->scheduler, sizeof s->scheduler, "%s", scn_schedulers[0]);
+    snprintf(s->scheduler, sizeof s->scheduler, "%s", "round_robin");
     s->timeslice_us = SCN_DEFAULT_TIMESLICE_US;
     s->default_fault_policy = (struct km_fault_policy){.kind = KM_FP_PANIC, .threshold = 0};
     if ((v = member(top, "kernel")) != NULL && parse_kernel(c, &root, v, s))
@@ -1587,5 +1591,6 @@ void scn_free(struct scn_scenario *s)
         free_strings(e->not_contains, e->n_not_contains);
     }
     free(s->expect.apps);
+    free_strings(s->expect.console_order, s->expect.n_console_order);
     memset(s, 0, sizeof *s);
 }
