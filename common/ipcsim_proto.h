@@ -19,6 +19,7 @@
 #define IPCSIM_FD_CHANNEL 3 /* SOCK_SEQPACKET socket to the simulator */
 #define IPCSIM_FD_SRAM 4    /* memfd backing the simulated SRAM */
 #define IPCSIM_FD_FLASH 5   /* memfd backing the simulated app flash */
+#define IPCSIM_FD_CONTROL 6 /* memfd with this app's memory view (read-only to it) */
 
 /* Message types. App -> simulator: HELLO, SYSCALL, COMPUTE, FAULT.
  * Simulator -> app: START, RETURN, UPCALL. */
@@ -70,6 +71,30 @@ enum {
     IPCSIM_START_SRAM_SIZE = 6,  /* its size */
     IPCSIM_START_FLASH_BASE = 7, /* base(low 32) | size(high 32) of flash */
 };
+
+/* RETURN and UPCALL a[7]: the generation of the app's memory view in the
+ * control memfd. When it differs from the one the shim applied, the shim
+ * re-applies the view before the app runs again. START always applies it. */
+#define IPCSIM_VIEW_ARG 7
+
+/* The memory view: what the app's MPU configuration lets it touch, as runs
+ * of equal access over simulated SRAM and flash (access bits: 1 read,
+ * 2 write, 4 execute). Written by the simulator, read by the shim. */
+#define IPCSIM_VIEW_MAGIC 0x5649454du /* "MEIV" */
+#define IPCSIM_VIEW_MAX_RUNS 256
+struct ipcsim_view_run {
+    uint32_t start, end; /* [start, end), simulated addresses */
+    uint32_t access;
+    uint32_t reserved;
+};
+struct ipcsim_view {
+    uint32_t magic;
+    uint32_t generation;
+    uint32_t nruns;
+    uint32_t reserved;
+    struct ipcsim_view_run runs[IPCSIM_VIEW_MAX_RUNS];
+};
+#define IPCSIM_CONTROL_SIZE 8192u
 
 /* UPCALL a[5]: which yield the upcall answers. */
 enum ipcsim_upcall_kind {

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "km_mpu.h"
+
 /* ---- Error codes ----------------------------------------------------- */
 
 /* Tock's ErrorCode numbers (kernel/src/errorcode.rs). Functions of this
@@ -138,6 +140,8 @@ struct km_proc_config {
     uint32_t min_ram;         /* TBF minimum RAM size, bytes */
     uint32_t priority;        /* for priority schedulers; lower runs first */
     struct km_fault_policy fault_policy;
+    uint32_t flash_start;     /* the app's image in simulated flash */
+    uint32_t flash_size;
 };
 
 /* ---- Platform -------------------------------------------------------- */
@@ -177,6 +181,10 @@ struct km_config {
     const char *scheduler;   /* scheduler name, NULL = "round_robin" */
     uint32_t timeslice_us;   /* 0 = the scheduler's default */
     struct km_costs costs;
+    struct km_mpu mpu;       /* MPU model and its parameters */
+    /* The break a new process starts with (initial_process_app_brk_size:
+     * the SVC frame, 32 B, on Cortex-M; 0 on RISC-V). */
+    uint32_t initial_app_brk;
     unsigned nprocs;
     const struct km_proc_config *procs; /* nprocs entries (borrowed) */
     /* Called for each event the outside world should see; may be NULL. */
@@ -291,22 +299,23 @@ struct km_proc_info {
     uint32_t flash_start, flash_end;
     struct km_proc_stats stats;
     char fault_reason[160]; /* last fault, "" if none */
+    struct km_mpu_config mpu;  /* its MPU configuration now */
+    uint32_t mpu_generation;   /* changes whenever the configuration does */
 };
 
 /* ---- The kernel ------------------------------------------------------ */
 
 struct km_kernel;
 
-/* Creates a kernel for cfg, laying out every process block in SRAM.
- * Returns NULL and writes a message to err (errlen bytes) if the
- * configuration cannot be honoured (unknown scheduler, SRAM too small).
+/* Creates a kernel for cfg and loads every process as Tock's
+ * process_standard.rs create() does: an MPU region for its flash, then its
+ * RAM block from allocate_app_memory_region, one after another from the
+ * start of SRAM. Returns NULL and writes a message to err (errlen bytes) if
+ * the configuration cannot be honoured (unknown scheduler, a flash image
+ * the MPU cannot cover, SRAM too small).
  * The kernel keeps pointers to cfg's procs strings; cfg itself may go. */
 struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errlen);
 void km_destroy(struct km_kernel *k);
-
-/* Tells the kernel where process p's read-only segment lives in the
- * simulated flash (known once its host process has announced itself). */
-void km_set_flash(struct km_kernel *k, int p, uint32_t start, uint32_t end);
 
 /* Tells the kernel the host address range of process p's code, against
  * which subscribe checks upcall function pointers (a host app's functions

@@ -71,6 +71,7 @@ struct km_process {
     uint32_t app_break;           /* end of app-accessible memory */
     uint32_t kernel_break;        /* start of the grant region */
     uint32_t initial_kernel_break;
+    uint32_t initial_kernel_size; /* grant region at load time */
     uint32_t allow_high_water_mark;
     uint32_t flash_start, flash_end;
     uint64_t code_lo, code_hi;    /* host code range, for upcall pointers */
@@ -81,6 +82,9 @@ struct km_process {
     unsigned task_head, task_count;
 
     struct km_grant grants[KM_MAX_GRANTS];
+
+    struct km_mpu_config mpu;      /* this process's MPU configuration */
+    uint32_t mpu_generation;       /* bumped on every change */
 
     /* What the host app is waiting for when next dispatched. */
     enum km_resume resume;

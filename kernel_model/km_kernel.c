@@ -261,25 +261,74 @@ static void km_set_state(struct km_kernel *k, struct km_process *p, enum km_stat
     km_emit(k, &ev);
 }
 
+/* initial_kernel_memory_size (process_standard.rs, create()): the grant
+ * pointer table, the upcall queue and the process struct, each with its
+ * alignment padding. Sizes are 32-bit-target estimates (km_internal.h). */
 static uint32_t km_initial_kernel_bytes(void)
 {
-    return KM_MAX_GRANTS * KM_GRANT_PTR_BYTES + KM_TASK_QUEUE_LEN * KM_TASK_BYTES +
-           KM_PROCESS_STRUCT_BYTES;
+    return KM_MAX_GRANTS * KM_GRANT_PTR_BYTES + 4 + KM_TASK_QUEUE_LEN * KM_TASK_BYTES + 4 +
+           KM_PROCESS_STRUCT_BYTES + 4;
 }
-
-/* Initial app break: the Cortex-M SVC frame (process_standard.rs,
- * initial_process_app_brk_size). The app's start-up code moves it. */
-#define KM_INITIAL_APP_BRK 32u
 
 static void km_task_push(struct km_process *p, const struct km_task *t);
 
+static void km_mpu_changed(struct km_process *p)
+{
+    p->mpu_generation++;
+}
+
+/* The MPU part of loading a process (create() and reset()): a fresh
+ * configuration, a read-execute region over its flash, then its RAM block
+ * from allocate_app_memory_region inside [start, start+size). */
+static bool km_proc_load_mpu(struct km_kernel *k, struct km_process *p, uint32_t start,
+                             uint32_t size, char *err, size_t errlen)
+{
+    const struct km_mpu *m = &k->cfg.mpu;
+    uint32_t fs, fz, min_ram = p->cfg->min_ram;
+    m->ops->reset_config(m, &p->mpu);
+    if (p->cfg->flash_size &&
+        !m->ops->allocate_region(m, p->cfg->flash_start, p->cfg->flash_size, p->cfg->flash_size,
+                                 KM_PERM_RX, &p->mpu, &fs, &fz)) {
+        snprintf(err, errlen,
+                 "process %s: the %s MPU cannot cover its flash [0x%08x, +0x%x) "
+                 "(MpuInvalidFlashLength)",
+                 p->cfg->name, m->ops->name, p->cfg->flash_start, p->cfg->flash_size);
+        return false;
+    }
+    uint32_t init_app = k->cfg.initial_app_brk;
+    uint32_t init_kernel = km_initial_kernel_bytes();
+    uint32_t min_total = (min_ram > init_app ? min_ram : init_app) + init_kernel;
+    uint32_t bs, bz;
+    if (!m->ops->allocate_app_memory_region(m, start, size, min_total, init_app, init_kernel,
+                                            KM_PERM_RW, &p->mpu, &bs, &bz)) {
+        snprintf(err, errlen,
+                 "process %s: the %s MPU finds no RAM block of %u bytes in [0x%08x, +0x%x) "
+                 "(NotEnoughMemory)",
+                 p->cfg->name, m->ops->name, min_total, start, size);
+        return false;
+    }
+    p->mem_start = bs;
+    p->mem_end = bs + bz;
+    p->initial_kernel_size = init_kernel;
+    p->initial_kernel_break = p->mem_end - init_kernel;
+    p->app_break = p->mem_start + init_app;
+    p->kernel_break = p->initial_kernel_break;
+    p->flash_start = p->cfg->flash_start;
+    p->flash_end = p->cfg->flash_start + p->cfg->flash_size;
+    km_mpu_changed(p);
+    return true;
+}
+
 /* Puts a process into its just-loaded state: Yielded with the init
- * function queued (process_standard.rs, reset() + start). */
+ * function queued (process_standard.rs, reset() + start). The block keeps
+ * its place; its MPU configuration is rebuilt from scratch. */
 static void km_proc_reset(struct km_kernel *k, struct km_process *p)
 {
+    char err[160];
+    if (p->process_id != 0 &&
+        !km_proc_load_mpu(k, p, p->mem_start, p->mem_end - p->mem_start, err, sizeof(err)))
+        km_panic(k, err); /* cannot happen: the same request succeeded at load */
     p->process_id = k->next_process_id++;
-    p->app_break = p->mem_start + KM_INITIAL_APP_BRK;
-    p->kernel_break = p->initial_kernel_break;
     p->allow_high_water_mark = p->mem_start;
     p->stack_start = p->heap_start = 0;
     p->task_head = p->task_count = 0;
@@ -300,6 +349,15 @@ struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errle
     }
     if (cfg->clock_hz == 0 || cfg->alarm_hz == 0 || cfg->nprocs == 0) {
         snprintf(err, errlen, "clock_hz, alarm_hz and the process count must be non-zero");
+        return NULL;
+    }
+    if (cfg->mpu.ops == NULL) {
+        snprintf(err, errlen, "no MPU model");
+        return NULL;
+    }
+    const char *bad = cfg->mpu.ops->check_params(&cfg->mpu.p);
+    if (bad) {
+        snprintf(err, errlen, "%s MPU: %s", cfg->mpu.ops->name, bad);
         return NULL;
     }
     struct km_kernel *k = calloc(1, sizeof(*k));
@@ -325,31 +383,22 @@ struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errle
     k->rng_state = cfg->seed ? cfg->seed : 0x9E3779B97F4A7C15ull;
     k->console_tx_proc = -1;
 
-    /* Lay out process blocks one after another from the start of SRAM,
-     * each rounded up to 4 KiB. The MPU models replace this with their
-     * own placement rules. */
-    uint64_t at = cfg->mem.sram_base;
+    /* Load processes in order, each from the memory the previous left
+     * (kernel/src/process_loading.rs: remaining_memory advances past each
+     * allocation, padding included). */
+    uint32_t at = cfg->mem.sram_base;
     uint64_t end = (uint64_t)cfg->mem.sram_base + cfg->mem.sram_size;
     for (unsigned i = 0; i < cfg->nprocs; i++) {
         struct km_process *p = &k->procs[i];
-        uint32_t size = (cfg->procs[i].min_ram + km_initial_kernel_bytes() + 4095u) & ~4095u;
-        if (at + size > end) {
-            snprintf(err, errlen,
-                     "SRAM too small: process %u (%s) needs %u bytes at 0x%08llx, SRAM ends at "
-                     "0x%08llx",
-                     i, cfg->procs[i].name, size, (unsigned long long)at,
-                     (unsigned long long)end);
+        p->index = (int)i;
+        p->cfg = &cfg->procs[i];
+        if (!km_proc_load_mpu(k, p, at, (uint32_t)(end - at), err, errlen)) {
             km_destroy(k);
             return NULL;
         }
-        p->index = (int)i;
-        p->cfg = &cfg->procs[i];
-        p->mem_start = (uint32_t)at;
-        p->mem_end = (uint32_t)(at + size);
-        p->initial_kernel_break = p->mem_end - km_initial_kernel_bytes();
         p->state = KM_STATE_YIELDED;
         km_proc_reset(k, p);
-        at += size;
+        at = p->mem_end;
     }
     /* The scheduler's process list, in process-array order. */
     for (unsigned i = 0; i < cfg->nprocs; i++)
@@ -367,15 +416,6 @@ void km_destroy(struct km_kernel *k)
     free(k->timers);
     free(k->ss.queue);
     free(k);
-}
-
-void km_set_flash(struct km_kernel *k, int p, uint32_t start, uint32_t end)
-{
-    struct km_process *pr = km_proc(k, p);
-    if (pr) {
-        pr->flash_start = start;
-        pr->flash_end = end;
-    }
 }
 
 void km_set_code(struct km_kernel *k, int p, uint64_t lo, uint64_t hi)
@@ -408,6 +448,8 @@ void km_proc_info(const struct km_kernel *k, int p, struct km_proc_info *out)
     out->flash_end = pr->flash_end;
     out->stats = pr->stats;
     memcpy(out->fault_reason, pr->fault_reason, sizeof(out->fault_reason));
+    out->mpu = pr->mpu;
+    out->mpu_generation = pr->mpu_generation;
 }
 
 /* ---- Task queue ------------------------------------------------------- */
@@ -517,7 +559,6 @@ static uint32_t km_grant_bytes(const struct km_driver_ops *d)
 struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_t driver,
                               bool allocate, int *err)
 {
-    (void)k;
     struct km_grant *free_slot = NULL;
     for (unsigned i = 0; i < KM_MAX_GRANTS; i++) {
         if (p->grants[i].used && p->grants[i].driver == driver)
@@ -538,13 +579,17 @@ struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_
     }
     /* The grant comes out of the kernel-owned top of the block; it may not
      * cross the app break (process_standard.rs, allocate_in_grant_region). */
-    uint32_t need = (km_grant_bytes(d) + 7u) & ~7u;
-    if (p->kernel_break - need < p->app_break || need > p->kernel_break) {
+    uint32_t need = km_grant_bytes(d);
+    uint32_t new_break = (p->kernel_break - need) & ~7u; /* grant alignment */
+    const struct km_mpu *m = &k->cfg.mpu;
+    if (need > p->kernel_break || new_break < p->app_break ||
+        !m->ops->update_app_memory_region(m, p->app_break, new_break, KM_PERM_RW, &p->mpu)) {
         if (err)
             *err = -KM_ENOMEM;
         return NULL;
     }
-    p->kernel_break -= need;
+    km_mpu_changed(p);
+    p->kernel_break = new_break;
     memset(free_slot, 0, sizeof(*free_slot));
     free_slot->used = true;
     free_slot->driver = driver;
@@ -717,6 +762,11 @@ static int km_brk(struct km_kernel *k, struct km_process *p, uint64_t new_break)
         return -KM_ENOMEM;
     if (new_break > p->kernel_break)
         return -KM_ENOMEM;
+    const struct km_mpu *m = &k->cfg.mpu;
+    if (!m->ops->update_app_memory_region(m, (uint32_t)new_break, p->kernel_break, KM_PERM_RW,
+                                          &p->mpu))
+        return -KM_ENOMEM;
+    km_mpu_changed(p);
     uint32_t old = p->app_break;
     p->app_break = (uint32_t)new_break;
     if (new_break > old) {
@@ -882,7 +932,6 @@ static void km_terminate(struct km_kernel *k, struct km_process *p, bool has_cod
     for (unsigned i = 0; i < k->ntimers; i++)
         if (k->timers[i].armed && k->timers[i].proc == p->index)
             k->timers[i].armed = false;
-    p->kernel_break = p->initial_kernel_break;
     p->has_completion_code = has_code;
     p->completion_code = code;
     p->compute_left = 0;

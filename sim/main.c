@@ -37,7 +37,7 @@ static void usage(FILE *f)
             "usage: ipcsim <command> [options]\n"
             "\n"
             "commands:\n"
-            "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
+            "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS] [--memory-map]\n"
             "                       run a scenario; exit 0 if every expectation holds\n"
             "  validate SCENARIO... check scenario files without running them\n"
             "  list                 programs, platforms, schedulers and drivers known\n"
@@ -114,6 +114,7 @@ static int cmd_run(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"host-timeout", required_argument, NULL, 't'},
+        {"memory-map", no_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -138,6 +139,9 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'q':
             ro.quiet = true;
+            break;
+        case 'm':
+            ro.memory_map = true;
             break;
         case 't':
             if (!parse_u64(optarg, &v) || v > 3600000) {

@@ -60,6 +60,10 @@ struct app_host {
     bool have_layout;        /* sizes known from the first HELLO */
     uint64_t data_size, ro_size;
     uint32_t flash_addr, flash_size;
+    int ctl_fd;              /* control memfd: its memory view */
+    struct ipcsim_view *view; /* mapped */
+    uint32_t view_gen;       /* generation last written */
+    uint32_t view_mpu_gen;   /* kernel's mpu_generation it was made from */
     bool pending_dispatch;   /* dispatched while its process was starting */
     struct km_dispatch pending;
     char *console;           /* capture of everything printed */
@@ -166,6 +170,24 @@ static void host_kill(struct host_proc *hp)
     host_close(hp);
 }
 
+static void console_flush_line(struct app_host *a);
+
+/* Prints a fault report in the manner of Tock's process fault dump: the
+ * reason, then the process's memory map and MPU regions at the fault. */
+static void fault_dump(struct runner *r, struct app_host *a, const char *reason)
+{
+    FILE *f = r->opt->console;
+    if (r->opt->quiet || f == NULL)
+        return;
+    if (a->line_len)
+        console_flush_line(a);
+    struct km_proc_info info;
+    km_proc_info(r->k, a->index, &info);
+    fprintf(f, "[%s] ---| fault at %llu ns virtual: %s |---\n", a->cfg->name,
+            (unsigned long long)km_cycles_to_ns(r->k, km_now(r->k)), reason);
+    runner_print_memory_map(f, &r->kcfg.mpu, a->cfg->name, &info);
+}
+
 /* The host process ended or broke its channel without the kernel asking:
  * to the kernel that is a fault of the app. */
 static void host_gone(struct host_proc *hp, enum km_fault_kind kind, const char *reason)
@@ -183,6 +205,7 @@ static void host_gone(struct host_proc *hp, enum km_fault_kind kind, const char 
     }
     if (r->finished)
         return;
+    fault_dump(r, a, reason);
     struct km_fault_info f = {.kind = kind, .reason = reason};
     km_fault(r->k, a->index, &f);
     if (was_running) {
@@ -240,7 +263,7 @@ static int host_spawn(struct app_host *a)
         args[na++] = a->cfg->argv[i];
     args[na] = NULL;
 
-    uv_stdio_container_t stdio[6];
+    uv_stdio_container_t stdio[7];
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = UV_INHERIT_FD; /* stray host output goes to stderr */
     stdio[1].data.fd = 2;
@@ -252,13 +275,15 @@ static int host_spawn(struct app_host *a)
     stdio[4].data.fd = r->sram_fd;
     stdio[5].flags = UV_INHERIT_FD;
     stdio[5].data.fd = r->flash_fd;
+    stdio[6].flags = UV_INHERIT_FD;
+    stdio[6].data.fd = a->ctl_fd;
 
     uv_process_options_t po = {0};
     po.file = a->cfg->program_path;
     po.args = args;
     po.exit_cb = host_exit_cb;
     po.stdio = stdio;
-    po.stdio_count = 6;
+    po.stdio_count = 7;
     hp->proc.data = hp;
     int rc = uv_spawn(&r->loop, &hp->proc, &po);
     close(sv[1]);
@@ -302,6 +327,49 @@ static void send_msg(struct host_proc *hp, struct ipcsim_msg *m)
         host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
 }
 
+struct view_build {
+    struct ipcsim_view *v;
+    bool overflow;
+};
+
+static void view_add_run(void *ctx, uint32_t start, uint32_t end, unsigned access)
+{
+    struct view_build *b = ctx;
+    if (b->v->nruns == IPCSIM_VIEW_MAX_RUNS) {
+        b->overflow = true;
+        return;
+    }
+    struct ipcsim_view_run *run = &b->v->runs[b->v->nruns++];
+    run->start = start;
+    run->end = end;
+    run->access = access;
+    run->reserved = 0;
+}
+
+/* Rewrites app a's memory view from its MPU configuration if that changed
+ * since the last dispatch; returns the view generation to announce. */
+static uint32_t view_refresh(struct runner *r, struct app_host *a)
+{
+    struct km_proc_info info;
+    km_proc_info(r->k, a->index, &info);
+    if (a->view_gen != 0 && info.mpu_generation == a->view_mpu_gen)
+        return a->view_gen;
+    const struct scn_platform *pl = &r->s->platform;
+    struct view_build b = {a->view, false};
+    a->view->nruns = 0;
+    km_mpu_for_each_run(&r->kcfg.mpu, &info.mpu, pl->sram_base, pl->sram_base + pl->sram_size,
+                        view_add_run, &b);
+    km_mpu_for_each_run(&r->kcfg.mpu, &info.mpu, pl->flash_base,
+                        pl->flash_base + pl->flash_size, view_add_run, &b);
+    if (b.overflow)
+        fprintf(stderr, "ipcsim: app %s: memory view has more than %d runs; the rest is denied\n",
+                a->cfg->name, IPCSIM_VIEW_MAX_RUNS);
+    a->view->magic = IPCSIM_VIEW_MAGIC;
+    a->view->generation = ++a->view_gen;
+    a->view_mpu_gen = info.mpu_generation;
+    return a->view_gen;
+}
+
 /* Hands the dispatch d to app a's process. */
 static void dispatch_send(struct runner *r, struct app_host *a, const struct km_dispatch *d)
 {
@@ -313,6 +381,7 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
         km_proc_info(r->k, a->index, &info);
         uint32_t stack_top = info.ram_start + a->cfg->stack;
         uint32_t data_addr = (stack_top + PAGE - 1) & ~(PAGE - 1);
+        view_refresh(r, a);
         m = ipcsim_msg_make(IPCSIM_MSG_START, 0);
         m.a[IPCSIM_START_RAM_START] = info.ram_start;
         m.a[IPCSIM_START_RAM_END] = info.ram_end;
@@ -329,6 +398,7 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
         m = ipcsim_msg_make(IPCSIM_MSG_RETURN, 0);
         for (int i = 0; i < 4; i++)
             m.a[i] = d->regs.r[i];
+        m.a[IPCSIM_VIEW_ARG] = view_refresh(r, a);
         break;
     case KM_RESUME_UPCALL:
     default:
@@ -339,6 +409,7 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
         m.a[3] = d->upcall.args[2];
         m.a[4] = d->upcall.appdata;
         m.a[5] = d->upcall_nowait ? IPCSIM_UPCALL_NOWAIT : IPCSIM_UPCALL_WAIT;
+        m.a[IPCSIM_VIEW_ARG] = view_refresh(r, a);
         break;
     }
     r->awaiting = true;
@@ -381,6 +452,105 @@ static void protocol_fault(struct host_proc *hp, const char *what)
     host_gone(hp, KM_FAULT_PROTOCOL, why);
 }
 
+static void on_km_event(void *ctx, const struct km_event *ev);
+
+static const char *perm_name(enum km_perm p)
+{
+    static const char *const n[] = {"rwx", "rw-", "r-x", "r--", "--x"};
+    return (unsigned)p < 5 ? n[p] : "?";
+}
+
+/* Prints one process's memory map and MPU regions, in the manner of Tock's
+ * process fault dump (kernel/src/process_standard.rs, print_full_process). */
+void runner_print_memory_map(FILE *f, const struct km_mpu *mpu, const char *name,
+                             const struct km_proc_info *in)
+{
+    fprintf(f, "[%s] memory map (process id %u)\n", name, in->process_id);
+    fprintf(f, "  0x%08x +----------------------  RAM end\n", in->ram_end);
+    fprintf(f, "             | grant region           %6u bytes used by the kernel\n",
+            in->ram_end - in->kernel_break);
+    fprintf(f, "  0x%08x +----------------------  kernel break\n", in->kernel_break);
+    fprintf(f, "             | unused                 %6u bytes\n",
+            in->kernel_break > in->app_break ? in->kernel_break - in->app_break : 0);
+    fprintf(f, "  0x%08x +----------------------  app break\n", in->app_break);
+    fprintf(f, "             | app memory             %6u bytes (allowed up to 0x%08x)\n",
+            in->app_break - in->ram_start, in->allow_high_water_mark);
+    fprintf(f, "  0x%08x +----------------------  RAM start\n", in->ram_start);
+    fprintf(f, "  flash 0x%08x-0x%08x\n", in->flash_start, in->flash_end);
+    fprintf(f, "  MPU (%s, %u regions):\n", mpu->ops->name, mpu->ops->number_total_regions(mpu));
+    for (int i = 0; i < KM_MPU_MAX_REGIONS; i++) {
+        const struct km_mpu_region *g = &in->mpu.r[i];
+        if (!g->enabled)
+            continue;
+        fprintf(f, "    region %2d: 0x%08x-0x%08llx %s", i, g->base,
+                (unsigned long long)(g->base + g->size), perm_name(g->perm));
+        if (g->subregions != 0xff)
+            fprintf(f, " subregions 0x%02x", g->subregions);
+        fprintf(f, "  for 0x%08x+0x%x  regs 0x%08x 0x%08x", g->loc_start, g->loc_size, g->reg[0],
+                g->reg[1]);
+        if (strcmp(mpu->ops->name, "riscv_pmp") == 0)
+            fprintf(f, " 0x%08x", g->reg[2]);
+        fprintf(f, "\n");
+    }
+}
+
+static void memory_map_print(struct runner *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        struct km_proc_info info;
+        km_proc_info(r->k, (int)i, &info);
+        runner_print_memory_map(r->opt->console ? r->opt->console : stdout, &r->kcfg.mpu,
+                                r->apps[i].cfg->name, &info);
+    }
+}
+
+/* Smallest power of two >= n (n >= 1). */
+static uint64_t pow2_up(uint64_t n)
+{
+    uint64_t p = 1;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+/* Every app has announced itself: place the flash images in app order (so
+ * the layout does not depend on start-up timing), each padded to a power
+ * of two and aligned to its size as tockloader does for Cortex-M, which
+ * every MPU model can cover with one region; then boot the kernel, which
+ * loads the processes as Tock does, and start. */
+static void runner_boot(struct runner *r)
+{
+    const struct scn_platform *pl = &r->s->platform;
+    uint64_t at = pl->flash_base, end = (uint64_t)pl->flash_base + pl->flash_size;
+    for (size_t i = 0; i < r->n; i++) {
+        struct app_host *x = &r->apps[i];
+        uint64_t size = pow2_up(x->ro_size);
+        at = (at + size - 1) & ~(size - 1);
+        if (at + size > end) {
+            runner_host_error(r, "flash too small for app %s (%s)", x->cfg->name,
+                              "raise the platform's flash_size");
+            return;
+        }
+        x->flash_addr = (uint32_t)at;
+        x->flash_size = (uint32_t)size;
+        r->pcfg[i].flash_start = x->flash_addr;
+        r->pcfg[i].flash_size = x->flash_size;
+        at += size;
+    }
+    char err[256];
+    r->k = km_create(&r->kcfg, err, sizeof(err));
+    if (r->k == NULL) {
+        runner_host_error(r, "%.200s: %.280s", r->s->path, err);
+        return;
+    }
+    for (size_t i = 0; i < r->n; i++)
+        km_set_code(r->k, (int)i, r->apps[i].hp->text_lo, r->apps[i].hp->text_hi);
+    r->started = true;
+    if (r->opt->memory_map)
+        memory_map_print(r);
+    runner_step(r);
+}
+
 static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
 {
     struct app_host *a = hp->app;
@@ -413,27 +583,8 @@ static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
         a->ro_size = rhi - rlo;
     }
     if (!r->started) {
-        if (++r->hellos == r->n) {
-            /* Every app is there: place their flash images in app order
-             * (so the layout does not depend on start-up timing) and go. */
-            uint64_t at = r->s->platform.flash_base;
-            uint64_t end = at + r->s->platform.flash_size;
-            for (size_t i = 0; i < r->n; i++) {
-                struct app_host *x = &r->apps[i];
-                if (at + x->ro_size > end) {
-                    runner_host_error(r, "flash too small for app %s (%s)", x->cfg->name,
-                                      "raise the platform's flash_size");
-                    return;
-                }
-                x->flash_addr = (uint32_t)at;
-                x->flash_size = (uint32_t)x->ro_size;
-                km_set_flash(r->k, (int)i, x->flash_addr, x->flash_addr + x->flash_size);
-                km_set_code(r->k, (int)i, x->hp->text_lo, x->hp->text_hi);
-                at += x->ro_size;
-            }
-            r->started = true;
-            runner_step(r);
-        }
+        if (++r->hellos == r->n)
+            runner_boot(r);
         return;
     }
     /* a restarted process: same image, possibly at new host addresses */
@@ -459,9 +610,12 @@ static void handle_fault_msg(struct host_proc *hp, const struct ipcsim_msg *m)
     } else if (sig == SIGABRT) {
         snprintf(why, sizeof(why), "app aborted (signal %d)", sig);
     } else {
-        snprintf(why, sizeof(why), "hard fault (signal %d) at pc 0x%llx", sig,
-                 (unsigned long long)m->a[3]);
+        snprintf(why, sizeof(why), "hard fault (signal %d)", sig);
     }
+    /* the host program counter changes with address randomisation: a host
+     * diagnostic, never part of the results */
+    fprintf(stderr, "ipcsim: app %s: signal %d at host pc 0x%llx\n", hp->app->cfg->name, sig,
+            (unsigned long long)m->a[3]);
     host_gone(hp, kind, why);
 }
 
@@ -765,6 +919,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
         r->pcfg[i].fault_policy = sa->fault_policy;
         r->apps[i].index = (int)i;
         r->apps[i].r = r;
+        r->apps[i].ctl_fd = -1;
         r->apps[i].cfg = sa;
     }
     struct km_config *kc = &r->kcfg;
@@ -773,6 +928,11 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     kc->mem.flash = r->flash;
     kc->mem.flash_base = pl->flash_base;
     kc->mem.flash_size = pl->flash_size;
+    kc->mpu.ops = km_mpu_find(pl->mpu);
+    kc->mpu.p.num_regions = pl->mpu_regions;
+    kc->mpu.p.min_region_size = pl->mpu_min_region_size;
+    kc->mpu.p.epmp = pl->mpu_epmp;
+    kc->initial_app_brk = strcmp(pl->mpu, "riscv_pmp") == 0 ? 0 : 32;
     /* the model addresses SRAM from the start of the app area */
     kc->mem.sram = r->sram + pl->kernel_ram;
     kc->clock_hz = pl->clock_hz;
@@ -787,11 +947,24 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     kc->procs = r->pcfg;
     kc->on_event = on_km_event;
     kc->ctx = r;
-    r->k = km_create(kc, err, sizeof(err));
-    if (r->k == NULL) {
-        snprintf(res->host_error_msg, sizeof(res->host_error_msg), "%.200s: %.250s", s->path, err);
-        res->host_error = true;
-        goto out_mem;
+    for (size_t i = 0; i < r->n; i++) {
+        struct app_host *a = &r->apps[i];
+        uint8_t *ctl;
+        char name[32];
+        snprintf(name, sizeof(name), "ipcsim-ctl-%zu", i);
+        int fd = memfd_create(name, MFD_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, IPCSIM_CONTROL_SIZE) < 0 ||
+            (ctl = mmap(NULL, IPCSIM_CONTROL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+                MAP_FAILED) {
+            snprintf(res->host_error_msg, sizeof(res->host_error_msg),
+                     "cannot create control memory: %s", strerror(errno));
+            res->host_error = true;
+            if (fd >= 0)
+                close(fd);
+            goto out_mem;
+        }
+        a->ctl_fd = fd;
+        a->view = (struct ipcsim_view *)ctl;
     }
 
     uv_loop_init(&r->loop);
@@ -816,13 +989,19 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     uv_run(&r->loop, UV_RUN_DEFAULT);
     uv_loop_close(&r->loop);
 
-    runner_collect(r);
+    if (r->k)
+        runner_collect(r);
     res->host_messages = r->messages;
     km_destroy(r->k);
 out_mem:
     if (r->apps)
-        for (size_t i = 0; i < r->n; i++)
+        for (size_t i = 0; i < r->n; i++) {
             free(r->apps[i].console);
+            if (r->apps[i].view)
+                munmap(r->apps[i].view, IPCSIM_CONTROL_SIZE);
+            if (r->apps[i].ctl_fd >= 0)
+                close(r->apps[i].ctl_fd);
+        }
     free(r->apps);
     free(r->pcfg);
     free(r->transcript);

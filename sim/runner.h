@@ -17,6 +17,7 @@ struct run_options {
     bool quiet;             /* no live console lines */
     FILE *console;          /* where live console lines go (stdout) */
     uint32_t host_timeout_ms; /* an app silent this long (host time) hangs */
+    bool memory_map;        /* print every process's memory map at boot */
 };
 
 /* One app instance's outcome. */
@@ -54,5 +55,9 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
                  struct run_result *res);
 
 void run_result_free(struct run_result *res);
+
+/* Prints a process's memory map and MPU regions (also used for fault dumps). */
+void runner_print_memory_map(FILE *f, const struct km_mpu *mpu, const char *name,
+                             const struct km_proc_info *in);
 
 #endif

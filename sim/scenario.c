@@ -70,8 +70,9 @@ static const char *const scn_expect_app_keys[] = {"console_contains",     "conso
                                                   "console_not_contains", "state",
                                                   "completion_code",      "restart_count"};
 static const char *const scn_platform_keys[] = {
-    "name",       "description", "mpu",      "mpu_regions", "sram_base", "sram_size", "kernel_ram",
-    "flash_base", "flash_size",  "clock_hz", "alarm_hz",    "led_count", "costs",     "sources"};
+    "name",       "description", "mpu",      "mpu_regions", "mpu_min_region_size", "mpu_epmp",
+    "sram_base",  "sram_size",   "kernel_ram", "flash_base", "flash_size",         "clock_hz",
+    "alarm_hz",   "led_count",   "costs",    "sources"};
 
 /* The cost fields of a profile, in the order of struct km_costs. */
 static const char *const scn_cost_keys[] = {"trap_entry",   "trap_exit",     "context_switch",
@@ -679,6 +680,31 @@ static int parse_platform(struct ctx *c, const struct jpath *p, const cJSON *o,
     if ((v = required(c, p, o, "mpu_regions")) == NULL ||
         get_u32(c, &kp, v, 1, 64, &pl->mpu_regions))
         return -1;
+    struct jpath rp = kp;
+
+    /* The smallest region the MPU can express: 32 B on ARMv7-M M3/M4/M7
+     * and on ARMv8-M, 256 B on ARMv7-M M0+, 4 B for PMP TOR regions. */
+    pl->mpu_min_region_size = strcmp(pl->mpu, "riscv_pmp") == 0 ? 4 : 32;
+    kp = jp_key(p, "mpu_min_region_size");
+    if ((v = member(o, "mpu_min_region_size")) != NULL &&
+        get_u32(c, &kp, v, 4, 4096, &pl->mpu_min_region_size))
+        return -1;
+    pl->mpu_epmp = false;
+    kp = jp_key(p, "mpu_epmp");
+    if ((v = member(o, "mpu_epmp")) != NULL) {
+        if (!cJSON_IsBool(v))
+            return fail_got(c, &kp, v, "expected true or false");
+        pl->mpu_epmp = cJSON_IsTrue(v);
+    }
+    {
+        const struct km_mpu_ops *ops = km_mpu_find(pl->mpu);
+        struct km_mpu_params mp = {pl->mpu_regions, pl->mpu_min_region_size, pl->mpu_epmp};
+        const char *bad = ops ? ops->check_params(&mp) : "unknown MPU kind";
+        if (bad)
+            return fail_got(c, &rp, required(c, p, o, "mpu_regions"),
+                            "expected a region count and minimum size the %s MPU supports (%s)",
+                            pl->mpu, bad);
+    }
 
     if (get_range(c, p, o, "sram_base", "sram_size", &pl->sram_base, &pl->sram_size))
         return -1;

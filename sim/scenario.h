@@ -24,7 +24,9 @@ struct scn_platform {
     char name[SCN_NAME_MAX];
     char description[256];
     char mpu[32];          /* "armv7m", "armv8m", "riscv_pmp" (modelled later) */
-    uint32_t mpu_regions;  /* MPU regions available */
+    uint32_t mpu_regions;  /* MPU regions (PMP: user regions) */
+    uint32_t mpu_min_region_size; /* smallest region, bytes */
+    bool mpu_epmp;         /* RISC-V Smepmp */
     uint32_t sram_base;    /* simulated address, < 2^31 */
     uint32_t sram_size;    /* bytes */
     uint32_t kernel_ram;   /* bytes at the start of SRAM the kernel keeps */

@@ -17,7 +17,7 @@ done < <(grep -Hn '#include *<' "$src"/*.c "$src"/*.h)
 # Undefined symbols of the library that none of its objects define.
 undef=$(nm -u "$lib" | awk 'NF==2 {print $2}' | sort -u)
 defined=$(nm --defined-only "$lib" | awk 'NF==3 {print $3}' | sort -u)
-allowed_syms='^(memcpy|memset|memmove|memcmp|strcmp|strlen|strncmp|snprintf|calloc|malloc|realloc|free|__stack_chk_fail|__snprintf_chk|__memcpy_chk|__memset_chk|__asan_.*|__ubsan_.*|__sanitizer_.*)$'
+allowed_syms='^(memcpy|memset|memmove|memcmp|strcmp|strlen|strncmp|snprintf|qsort|calloc|malloc|realloc|free|__stack_chk_fail|__snprintf_chk|__memcpy_chk|__memset_chk|__asan_.*|__ubsan_.*|__sanitizer_.*)$'
 for s in $undef; do
   if grep -qx "$s" <<<"$defined"; then continue; fi
   if ! grep -Eq "$allowed_syms" <<<"$s"; then

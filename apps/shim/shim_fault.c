@@ -11,6 +11,16 @@
 
 static void shim_fault_handler(int sig, siginfo_t *si, void *uc_arg)
 {
+#if defined(__x86_64__)
+    if (sig == SIGSEGV) {
+        ucontext_t *u = uc_arg;
+        bool write = (u->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+        if (shim_mpu_on_segv((uintptr_t)si->si_addr, write, uc_arg))
+            return; /* a permitted access to a partly accessible page */
+    }
+#endif
+    if (sig == SIGTRAP && shim_mpu_on_trap(uc_arg))
+        return;     /* the single-stepped access is done */
     struct ipcsim_msg m = ipcsim_msg_make(IPCSIM_MSG_FAULT, 0);
     m.a[0] = (uint64_t)sig;
     m.a[1] = shim_to_sim(si->si_addr);
@@ -40,7 +50,7 @@ void shim_install_fault_handlers(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = shim_fault_handler;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
     const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
     for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

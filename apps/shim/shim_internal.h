@@ -42,6 +42,18 @@ void shim_syscall(uint32_t cls, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t 
                   uint64_t out[4]);
 
 void shim_install_fault_handlers(void);
+
+/* Host enforcement of the MPU view (shim_mpu.c). */
+int shim_mpu_init(uint32_t sram_base, uint32_t sram_size, uint32_t flash_base,
+                  uint32_t flash_size);
+int shim_mpu_add_alias(uintptr_t host, uint32_t sim, uint32_t size);
+/* Re-applies the view if `generation` differs from the applied one (0:
+ * always). */
+void shim_mpu_apply(uint32_t generation);
+/* Fault-handler hooks: true if the access was a permitted access to a
+ * partly accessible page (now being single-stepped) or the end of one. */
+bool shim_mpu_on_segv(uintptr_t host, bool write, void *uc);
+bool shim_mpu_on_trap(void *uc);
 void shim_heap_start(void);
 
 #endif

@@ -169,6 +169,12 @@ int __wrap_main(int argc, char **argv, char **envp)
                (void *)l.ro_seg[i][0], l.ro_seg[i][1] - l.ro_seg[i][0]);
     mprotect(flash, flash_size, PROT_READ);
 
+    /* From here on the app sees only what its MPU configuration allows. */
+    if (shim_mpu_init(sram_base, sram_size, flash_base, flash_size) < 0)
+        shim_die("setting up memory protection");
+    shim_mpu_apply(0);
+    shim_install_fault_handlers();
+
     /* Like crt0: move the break over stack and data before using them. */
     uint32_t data_end = l.data_addr + (uint32_t)(l.data_hi - l.data_lo);
     uint64_t out[4];
@@ -186,11 +192,13 @@ int __wrap_main(int argc, char **argv, char **envp)
                    (off_t)(l.data_addr - sram_base));
     l.started = true;
     shim_layout = l;
+    if (shim_mpu_add_alias(l.data_lo, l.data_addr, (uint32_t)(l.data_hi - l.data_lo)) < 0)
+        shim_die("protecting the data segment");
+    shim_mpu_apply(0);
 
     shim_syscall(5, 10, l.stack_top, 0, 0, out); /* stack start (debug) */
     shim_syscall(5, 11, data_end, 0, 0, out);    /* heap start (debug) */
     shim_heap_start();
-    shim_install_fault_handlers();
 
     shim_argc = argc;
     shim_argv = argv;

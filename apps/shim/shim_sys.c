@@ -88,6 +88,8 @@ void shim_syscall(uint32_t cls, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t 
     m.a[3] = r2;
     m.a[4] = r3;
     shim_exchange(&m, &reply);
+    if (reply.a[IPCSIM_VIEW_ARG] != 0)
+        shim_mpu_apply((uint32_t)reply.a[IPCSIM_VIEW_ARG]);
     if (reply.type == IPCSIM_MSG_UPCALL) {
         shim_run_upcall(&reply);
         memset(out, 0, 4 * sizeof(out[0]));
@@ -237,4 +239,6 @@ void ipcsim_compute(uint64_t cycles)
     shim_exchange(&m, &reply);
     if (reply.type != IPCSIM_MSG_RETURN)
         raise(SIGABRT);
+    if (reply.a[IPCSIM_VIEW_ARG] != 0)
+        shim_mpu_apply((uint32_t)reply.a[IPCSIM_VIEW_ARG]);
 }

@@ -19,6 +19,10 @@ void h_opts_init(struct h_opts *o, unsigned nprocs)
     o->led_count = 4;
     o->seed = 42;
     o->min_ram = H_MIN_RAM;
+    o->mpu = "riscv_pmp";
+    o->mpu_regions = 4;
+    o->mpu_min_region = 4;
+    o->initial_app_brk = 32;
     for (unsigned i = 0; i < H_MAX_PROCS; i++)
         o->policy[i].kind = KM_FP_PANIC;
 }
@@ -71,6 +75,7 @@ struct harness *h_open(const struct h_opts *o)
     h->flash = calloc(1, H_FLASH_SIZE);
     ck_assert_ptr_nonnull(h->sram);
     ck_assert_ptr_nonnull(h->flash);
+    h->opts = *o;
     for (unsigned i = 0; i < o->nprocs; i++) {
         snprintf(h->names[i], sizeof(h->names[i]), "app%u", i);
         snprintf(h->pkgs[i], sizeof(h->pkgs[i]), "org.test.app%u", i);
@@ -79,6 +84,8 @@ struct harness *h_open(const struct h_opts *o)
         h->procs[i].min_ram = o->min_ram;
         h->procs[i].priority = i;
         h->procs[i].fault_policy = o->policy[i];
+        h->procs[i].flash_start = H_FLASH_BASE + i * H_FLASH_IMAGE;
+        h->procs[i].flash_size = H_FLASH_IMAGE;
     }
     struct km_config *c = &h->cfg;
     c->mem.sram = h->sram;
@@ -95,6 +102,11 @@ struct harness *h_open(const struct h_opts *o)
     c->scheduler = NULL;
     c->timeslice_us = o->timeslice_us;
     c->costs = o->costs;
+    c->mpu.ops = km_mpu_find(o->mpu);
+    ck_assert_msg(c->mpu.ops != NULL, "no MPU model \"%s\"", o->mpu);
+    c->mpu.p.num_regions = o->mpu_regions;
+    c->mpu.p.min_region_size = o->mpu_min_region;
+    c->initial_app_brk = o->initial_app_brk;
     c->nprocs = o->nprocs;
     c->procs = h->procs;
     c->on_event = h_on_event;
@@ -102,6 +114,8 @@ struct harness *h_open(const struct h_opts *o)
     char err[256] = "";
     h->k = km_create(c, err, sizeof(err));
     ck_assert_msg(h->k != NULL, "km_create failed: %s", err);
+    for (unsigned i = 0; i < o->nprocs; i++)
+        km_set_code(h->k, (int)i, H_CODE_LO, H_CODE_HI);
     return h;
 }
 

@@ -27,6 +27,7 @@
 #define H_SRAM_SIZE (256u * 1024u)
 #define H_FLASH_BASE 0x00040000u
 #define H_FLASH_SIZE (256u * 1024u)
+#define H_FLASH_IMAGE 0x4000u /* each process's image: H_FLASH_BASE + i * H_FLASH_IMAGE */
 #define H_MIN_RAM 8192u      /* TBF minimum RAM each process asks for */
 #define H_APP_BRK 0x1000u    /* app-owned bytes h_boot gives a process */
 #define H_MAX_EVENTS 4096
@@ -39,7 +40,10 @@
 #define H_DRV_RNG 0x40001u
 #define H_DRV_MISSING 0x9999u /* no such driver */
 
-/* Upcall function pointers and appdata as a 64-bit host app passes them. */
+/* Host code range every process declares (km_set_code), and upcall
+ * function pointers and appdata inside it as a 64-bit host app passes them. */
+#define H_CODE_LO 0x0000555500000000ull
+#define H_CODE_HI 0x0000555600000000ull
 #define H_FN_A 0x00005555aaaa1000ull
 #define H_FN_B 0x00005555bbbb2000ull
 #define H_FN_C 0x00005555cccc3000ull
@@ -56,6 +60,13 @@ struct h_opts {
     uint32_t timeslice_us;    /* default 0: the scheduler's own */
     uint32_t min_ram;         /* default H_MIN_RAM */
     struct km_costs costs;    /* default all zero */
+    /* The MPU only places the blocks and guards the breaks here; its own
+     * rules have their own suite. Default: RISC-V PMP with 4 user regions,
+     * whose 4-byte granularity keeps block sizes exact across restarts. */
+    const char *mpu;          /* MPU model, default "riscv_pmp" */
+    unsigned mpu_regions;     /* default 4 */
+    uint32_t mpu_min_region;  /* default 4 */
+    uint32_t initial_app_brk; /* default 32 (as the Cortex-M SVC frame) */
     struct km_fault_policy policy[H_MAX_PROCS]; /* default Panic */
 };
 
@@ -71,6 +82,7 @@ struct h_event {
 };
 
 struct harness {
+    struct h_opts opts;                       /* what the bench was built with */
     struct km_kernel *k;
     uint8_t *sram;                            /* H_SRAM_SIZE bytes at H_SRAM_BASE */
     uint8_t *flash;                           /* H_FLASH_SIZE bytes at H_FLASH_BASE */

@@ -325,7 +325,7 @@ END_TEST
 
 #define INLINE_PLATFORM                                                                            \
     "{\"name\": \"mine\", \"description\": \"inline\", \"mpu\": \"riscv_pmp\","                    \
-    " \"mpu_regions\": 16, \"sram_base\": 2147418112, \"sram_size\": \"0x10000\","                 \
+    " \"mpu_regions\": 8, \"sram_base\": 2147418112, \"sram_size\": \"0x10000\","                 \
     " \"kernel_ram\": 0, \"flash_base\": \"0x00010000\", \"flash_size\": 16384,"                   \
     " \"clock_hz\": 10000000000, \"alarm_hz\": 4294967295, \"led_count\": 32,"                     \
     " \"costs\": {\"trap_entry\": 0, \"trap_exit\": 1, \"context_switch\": 2,"                     \
@@ -626,7 +626,7 @@ static const struct {
      "$.platform: missing required key \"name\""},
     {"{\"name\": \"x\", \"platform\": \"nrf52833\", " MIN_APPS "}",
      "$.platform: expected the name of a platform profile in " IPCSIM_PLATFORM_DIR
-     " (known: nrf52840, synthetic-large), got \"nrf52833\""},
+     " (known: earlgrey, esp32-c3, nrf52840, rp2350, synthetic-large), got \"nrf52833\""},
 };
 
 /* The inline profile with one key replaced: key must appear in INLINE_PLATFORM
@@ -723,8 +723,8 @@ START_TEST(test_platform_unknown_keys)
 {
     char *text = platform_with("\"led_count\"", "4, \"eeprom\": 1");
     load_bad(text, "$.platform.eeprom: unknown key (expected one of: name, description, mpu, "
-                   "mpu_regions, sram_base, sram_size, kernel_ram, flash_base, flash_size, "
-                   "clock_hz, alarm_hz, led_count, costs, sources)");
+                   "mpu_regions, mpu_min_region_size, mpu_epmp, sram_base, sram_size, kernel_ram, "
+                   "flash_base, flash_size, clock_hz, alarm_hz, led_count, costs, sources)");
     free(text);
     text = platform_with("\"copy_fixed\"", "6, \"tlb\": 1");
     load_bad(text, "$.platform.costs.tlb: unknown key (expected one of: trap_entry, trap_exit, "
