@@ -123,7 +123,9 @@ static bool v7_region_new(struct km_mpu_region *r, uint32_t logical_start, uint6
         return false;
 
     /* mpu.rs:290-311: Tock's permission -> (AP, XN) table. */
-    uint32_t ap, xn;
+    /* ExecuteOnly -> PrivilegedOnly, XN clear: the process itself gets
+     * nothing, since an instruction fetch needs read access. */
+    uint32_t ap = V7_AP_PRIV_ONLY, xn = 0;
     switch (perm) {
     case KM_PERM_RWX:
         ap = V7_AP_READ_WRITE;
@@ -142,11 +144,6 @@ static bool v7_region_new(struct km_mpu_region *r, uint32_t logical_start, uint6
         xn = V7_RASR_XN;
         break;
     case KM_PERM_X:
-    default:
-        /* ExecuteOnly -> PrivilegedOnly: the process itself gets nothing,
-         * since an instruction fetch needs read access. */
-        ap = V7_AP_PRIV_ONLY;
-        xn = 0;
         break;
     }
 

@@ -37,8 +37,10 @@ static void usage(FILE *f)
             "usage: ipcsim <command> [options]\n"
             "\n"
             "commands:\n"
-            "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS] [--memory-map]\n"
-            "                       run a scenario; exit 0 if every expectation holds\n"
+            "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
+            "               [--memory-map] [--platform NAME]\n"
+            "                       run a scenario (on another platform profile with\n"
+            "                       --platform); exit 0 if every expectation holds\n"
             "  validate SCENARIO... check scenario files without running them\n"
             "  list                 programs, platforms, schedulers and drivers known\n"
             "  --help, --version\n"
@@ -115,11 +117,12 @@ static int cmd_run(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"host-timeout", required_argument, NULL, 't'},
         {"memory-map", no_argument, NULL, 'm'},
+        {"platform", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct run_options ro = {.console = stdout, .host_timeout_ms = 10000};
-    const char *out_dir = NULL;
+    const char *out_dir = NULL, *platform = NULL;
     uint64_t v;
     int c;
     optind = 1;
@@ -142,6 +145,9 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'm':
             ro.memory_map = true;
+            break;
+        case 'p':
+            platform = optarg;
             break;
         case 't':
             if (!parse_u64(optarg, &v) || v > 3600000) {
@@ -170,6 +176,11 @@ static int cmd_run(int argc, char **argv)
     char err[4096];
     if (scn_load(argv[optind], &sp, &s, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    if (platform && scn_load_platform(platform, &sp, &s.platform, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ipcsim run: --platform: %s\n", err);
+        scn_free(&s);
         return EXIT_USAGE;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);

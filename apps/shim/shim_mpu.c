@@ -38,7 +38,8 @@ static struct {
     uint32_t applied;               /* view generation applied */
     struct shim_area area[3];       /* SRAM, flash, data alias */
     unsigned nareas;
-    uintptr_t stepping;             /* page opened for one instruction, or 0 */
+    uintptr_t open[4];              /* pages opened for the stepped instruction */
+    unsigned nopen;
     uint64_t traps;                 /* accesses single-stepped */
 } mpu;
 
@@ -188,19 +189,30 @@ static struct shim_area *area_of(uintptr_t host, uint32_t *page, uint32_t *sim)
     return NULL;
 }
 
+/* One instruction may touch two partly accessible pages (an unaligned
+ * access across a page boundary, a string copy) and a read-modify-write
+ * faults first as a read: each such fault during the step opens one more
+ * page, or the same page for writing. */
 bool shim_mpu_on_segv(uintptr_t host, bool write, void *uc_arg)
 {
 #if defined(__x86_64__)
     uint32_t page, sim;
     struct shim_area *a = area_of(host, &page, &sim);
-    if (a == NULL || a->have[page] != PP_PARTIAL || mpu.stepping)
+    if (a == NULL || a->have[page] != PP_PARTIAL)
         return false;
     unsigned acc = view_access(sim);
     if (!(acc & (write ? 2u : 1u)))
         return false;
     uintptr_t pg = a->host + (uintptr_t)page * PAGE;
+    bool known = false;
+    for (unsigned i = 0; i < mpu.nopen; i++)
+        known = known || mpu.open[i] == pg;
+    if (!known) {
+        if (mpu.nopen == sizeof(mpu.open) / sizeof(mpu.open[0]))
+            return false;
+        mpu.open[mpu.nopen++] = pg;
+    }
     mprotect((void *)pg, PAGE, write ? PROT_READ | PROT_WRITE : PROT_READ);
-    mpu.stepping = pg;
     mpu.traps++;
     ucontext_t *uc = uc_arg;
     uc->uc_mcontext.gregs[REG_EFL] |= 0x100; /* trap flag: stop after one instruction */
@@ -216,10 +228,11 @@ bool shim_mpu_on_segv(uintptr_t host, bool write, void *uc_arg)
 bool shim_mpu_on_trap(void *uc_arg)
 {
 #if defined(__x86_64__)
-    if (!mpu.stepping)
+    if (mpu.nopen == 0)
         return false;
-    mprotect((void *)mpu.stepping, PAGE, PROT_NONE);
-    mpu.stepping = 0;
+    for (unsigned i = 0; i < mpu.nopen; i++)
+        mprotect((void *)mpu.open[i], PAGE, PROT_NONE);
+    mpu.nopen = 0;
     ucontext_t *uc = uc_arg;
     uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)0x100;
     return true;

@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,30 +18,54 @@
 
 static uint32_t shim_seq;
 
+/* The channel's buffers live outside simulated memory: the app's stack and
+ * data may sit on pages the MPU view keeps inaccessible (a partly
+ * accessible page is trapped and single-stepped, which works for the app's
+ * own instructions but not for the host kernel reading a send buffer). */
+static struct ipcsim_msg *shim_io;
+
+static struct ipcsim_msg *shim_io_buf(void)
+{
+    if (shim_io == NULL) {
+        void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            _exit(121);
+        shim_io = p;
+    }
+    return shim_io;
+}
+
 void shim_send(struct ipcsim_msg *m)
 {
+    /* async-signal-safe: the fault handler sends too; its message is on
+     * the alternate stack, outside simulated memory */
     for (;;) {
         ssize_t n = send(IPCSIM_FD_CHANNEL, m, sizeof(*m), MSG_NOSIGNAL);
         if (n == (ssize_t)sizeof(*m))
             return;
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EFAULT)
+            abort(); /* a shim bug: report it as a crash */
         _exit(0); /* the simulator is gone */
     }
 }
 
 void shim_exchange(struct ipcsim_msg *m, struct ipcsim_msg *reply)
 {
+    struct ipcsim_msg *io = shim_io_buf();
     m->seq = ++shim_seq;
-    shim_send(m);
+    io[0] = *m;
+    shim_send(&io[0]);
     for (;;) {
-        ssize_t n = recv(IPCSIM_FD_CHANNEL, reply, sizeof(*reply), 0);
+        ssize_t n = recv(IPCSIM_FD_CHANNEL, &io[1], sizeof(io[1]), 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             _exit(0); /* the simulator closed the channel: we are done */
-        if (ipcsim_msg_check(reply, (size_t)n) != NULL)
+        if (ipcsim_msg_check(&io[1], (size_t)n) != NULL)
             raise(SIGABRT); /* a broken simulator; report it as a crash */
+        *reply = io[1];
         return;
     }
 }

@@ -87,35 +87,48 @@ START_TEST(test_alarm_relative_upcall)
 }
 END_TEST
 
-/* alarm.rs command 6 (reference, dt): Success+u32 ref + dt = 300; fires at
- * tick 300 = cycle ceil(300 * 488.28125) = ceil(146484.375) = 146485, with
- * now = floor(146485 * 32768 / 16e6) = 300. */
+/* alarm.rs command 6 (reference, dt) returns Success+u32 ref + dt. After
+ * one second (now = tick 32768) ref 32000 + dt 1068 = 33068; tick 33068
+ * first reads on cycle ceil(33068 * 488.28125) = ceil(16146484.375) =
+ * 16146485, where now = floor(16146485 * 32768 / 16e6) = 33068. */
 START_TEST(test_alarm_absolute_upcall)
 {
     struct harness *h = alarm_bench(1);
     h_boot(h, 0);
     h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_A, 0);
-    H_EXPECT2(h_call(h, 0, KM_SYS_COMMAND, H_DRV_ALARM, 6, 100, 200), KM_RV_SUCCESS_U32, 300);
+    h_compute(h, 0, 16000000u);
+    H_EXPECT2(h_call(h, 0, KM_SYS_COMMAND, H_DRV_ALARM, 6, 32000, 1068), KM_RV_SUCCESS_U32, 33068);
     struct km_dispatch d = h_syscall(h, 0, KM_SYS_YIELD, KM_YIELD_WAIT, 0, 0, 0);
     H_EXPECT_DISPATCH(d, 0, KM_RESUME_UPCALL);
-    ck_assert_uint_eq(km_now(h->k), 146485);
-    ck_assert_uint_eq(d.upcall.args[0], 300);
-    ck_assert_uint_eq(d.upcall.args[1], 300);
+    ck_assert_uint_eq(km_now(h->k), 16146485u);
+    ck_assert_uint_eq(d.upcall.args[0], 33068);
+    ck_assert_uint_eq(d.upcall.args[1], 33068);
     ck_assert_uint_eq(d.upcall.args[2], 0);
     h_close(h);
 }
 END_TEST
 
-/* alarm.rs earliest_alarm: an expiration already in the past fires at once,
- * with now as the first argument and ref + dt as the second. */
-START_TEST(test_alarm_absolute_in_the_past)
+/* alarm.rs earliest_alarm: an expiration is pending only while
+ * now.within_range(ref, ref + dt), i.e. (now - ref) < dt in wrapping
+ * arithmetic (kernel/src/hil/time.rs). A past expiration fires at once
+ * with (now, ref + dt, 0); so does a reference AHEAD of now, which reads
+ * as almost 2^32 ticks ago. */
+START_TEST(test_alarm_absolute_expired)
 {
     struct harness *h = alarm_bench(1);
     h_boot(h, 0);
     h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_A, 0);
+    /* at now = 0, reference 100 is in the "past" by 2^32 - 100 ticks */
+    H_EXPECT2(h_call(h, 0, KM_SYS_COMMAND, H_DRV_ALARM, 6, 100, 200), KM_RV_SUCCESS_U32, 300);
+    struct km_dispatch d = h_syscall(h, 0, KM_SYS_YIELD, KM_YIELD_WAIT, 0, 0, 0);
+    H_EXPECT_DISPATCH(d, 0, KM_RESUME_UPCALL);
+    ck_assert_uint_eq(km_now(h->k), 0);
+    ck_assert_uint_eq(d.upcall.args[0], 0);
+    ck_assert_uint_eq(d.upcall.args[1], 300);
+    /* one second later, an expiration at tick 100 has passed */
     h_compute(h, 0, 16000000u);
     H_EXPECT2(h_call(h, 0, KM_SYS_COMMAND, H_DRV_ALARM, 6, 0, 100), KM_RV_SUCCESS_U32, 100);
-    struct km_dispatch d = h_syscall(h, 0, KM_SYS_YIELD, KM_YIELD_WAIT, 0, 0, 0);
+    d = h_syscall(h, 0, KM_SYS_YIELD, KM_YIELD_WAIT, 0, 0, 0);
     H_EXPECT_DISPATCH(d, 0, KM_RESUME_UPCALL);
     ck_assert_uint_eq(km_now(h->k), 16000000u);
     ck_assert_uint_eq(d.upcall.args[0], 32768);
@@ -502,7 +515,7 @@ static Suite *drivers_suite(void)
     tcase_add_test(tc, test_alarm_stop);
     tcase_add_test(tc, test_alarm_relative_upcall);
     tcase_add_test(tc, test_alarm_absolute_upcall);
-    tcase_add_test(tc, test_alarm_absolute_in_the_past);
+    tcase_add_test(tc, test_alarm_absolute_expired);
     tcase_add_test(tc, test_alarm_wraps);
     tcase_add_test(tc, test_alarm_rearm_replaces);
     tcase_add_test(tc, test_alarm_per_process);

@@ -121,6 +121,45 @@ START_TEST(test_fault_restart_drops_old_alarm)
 }
 END_TEST
 
+/* process_standard.rs try_restart: terminate(), then "if let Ok(()) =
+ * self.reset() { self.state.set(State::Yielded) }". reset() asks
+ * allocate_app_memory_region for exactly memory_len bytes at mem_start;
+ * ARMv8-M (arch/cortex-m33/src/mpu_v8m.rs allocate_app_memory_region)
+ * returned the unrounded size at load but rounds the region up to 32 B,
+ * so when memory_len is not a multiple of 32 the request fails, reset()
+ * returns Err(NOMEM) before restart_count is incremented, and the process
+ * stays Terminated. Nothing panics: do_process finds it not ready and the
+ * other process runs. */
+START_TEST(test_fault_restart_refused_by_mpu)
+{
+    struct h_opts o;
+    h_opts_init(&o, 2);
+    o.mpu = "armv8m";
+    o.mpu_regions = 8;
+    o.mpu_min_region = 32;
+    o.policy[0].kind = KM_FP_RESTART;
+    struct harness *h = h_open(&o);
+    struct km_proc_info info = h_info(h, 0);
+    if ((info.ram_end - info.ram_start) % 32 == 0) {
+        /* make the block size odd to 32 whatever the grant-region estimate */
+        h_close(h);
+        o.min_ram += 4;
+        h = h_open(&o);
+        info = h_info(h, 0);
+    }
+    ck_assert_uint_ne((info.ram_end - info.ram_start) % 32, 0);
+    h_boot(h, 0);
+    struct km_dispatch d = h_fault(h, 0, "crash");
+    H_EXPECT_DISPATCH(d, 1, KM_RESUME_START);
+    ck_assert_int_eq(km_end_reason_of(h->k), KM_END_NONE);
+    info = h_info(h, 0);
+    ck_assert_int_eq(info.state, KM_STATE_TERMINATED);
+    ck_assert_uint_eq(info.stats.restart_count, 0);
+    ck_assert_uint_eq(info.stats.fault_count, 1);
+    h_close(h);
+}
+END_TEST
+
 /* A process that is not the one running can fault too (its host process
  * died): the policy applies and the running process keeps the dispatch. */
 START_TEST(test_fault_not_dispatched)
@@ -199,6 +238,7 @@ static Suite *fault_suite(void)
     tcase_add_test(tc, test_fault_stop);
     tcase_add_test(tc, test_fault_restart);
     tcase_add_test(tc, test_fault_restart_drops_old_alarm);
+    tcase_add_test(tc, test_fault_restart_refused_by_mpu);
     tcase_add_test(tc, test_fault_not_dispatched);
     tcase_add_test(tc, test_fault_threshold_restart);
     tcase_add_test(tc, test_fault_threshold_restart_zero);

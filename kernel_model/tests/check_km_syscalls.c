@@ -4,16 +4,16 @@
 #include "km_harness.h"
 #include "km_internal.h"
 
-#include <stdlib.h>
-
 /* Process blocks are placed by the MPU model (process_standard.rs create()
  * via allocate_app_memory_region); these tests take the block, the breaks
  * and the flash image from km_proc_info rather than assuming a layout. */
 
 /* ---- Unknown classes and command -------------------------------------- */
 
-/* TRD104 section 3.2: a system call the kernel does not support returns
- * Failure (0) with NOSUPPORT (10). */
+/* TRD104 3.3: a system call the kernel does not support returns Failure
+ * (0) with NODEVICE or NOSUPPORT; for a class that does not exist, NOSUPPORT
+ * (10). (Upstream's arch code instead faults the process:
+ * arch_helpers.rs syscall_from_register_arguments_trd104 returns None.) */
 START_TEST(test_unknown_class_nosupport)
 {
     struct harness *h = h_new(1);
@@ -68,7 +68,7 @@ START_TEST(test_command_zero_existence)
 }
 END_TEST
 
-/* TRD104 section 4: an unrecognised command -> Failure NOSUPPORT (10);
+/* TRD104 4: an unrecognised command -> Failure NOSUPPORT (10);
  * alarm.rs answers NOSUPPORT for the removed command 4 as well. */
 START_TEST(test_command_unknown_nosupport)
 {
@@ -173,7 +173,7 @@ END_TEST
  * NOMEM (process_standard.rs lookup_grant_from_driver_num ->
  * Error::OutOfMemory), try_allocate_grant reports SameAllocation, so the
  * call returns Failure+2xu32 NOMEM (9) with what was passed; no grant
- * memory is used. */
+ * memory is used. Read-write and read-only allows go the same way. */
 START_TEST(test_subscribe_driver_without_grant_nomem)
 {
     struct harness *h = h_new(1);
@@ -181,6 +181,12 @@ START_TEST(test_subscribe_driver_without_grant_nomem)
     uint32_t kbrk = h_info(h, 0).kernel_break;
     H_EXPECT4(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_LED, 0, H_FN_A, H_DATA_A), KM_RV_FAILURE_2U32,
               KM_ENOMEM, H_FN_A, H_DATA_A);
+    /* the same for read-write and read-only allows (grant.rs allow_rw/ro) */
+    uint32_t a = h_ram(h, 0) + 0x100;
+    H_EXPECT4(h_call(h, 0, KM_SYS_ALLOW_RW, H_DRV_LED, 0, a, 4), KM_RV_FAILURE_2U32, KM_ENOMEM, a,
+              4);
+    H_EXPECT4(h_call(h, 0, KM_SYS_ALLOW_RO, H_DRV_LED, 0, a, 4), KM_RV_FAILURE_2U32, KM_ENOMEM, a,
+              4);
     ck_assert_uint_eq(h_info(h, 0).kernel_break, kbrk);
     h_close(h);
 }
@@ -295,6 +301,24 @@ START_TEST(test_allow_userspace_readable)
 }
 END_TEST
 
+/* kernel.rs UserspaceReadableAllow hands the buffer to the driver's
+ * allow_userspace_readable and never enters the driver's grant, so a
+ * refused userspace-readable allow allocates no grant memory. */
+START_TEST(test_allow_userspace_readable_uses_no_grant)
+{
+    struct harness *h = h_new(1);
+    h_boot(h, 0);
+    uint32_t ram = h_ram(h, 0);
+    uint32_t kbrk = h_info(h, 0).kernel_break;
+    H_EXPECT4(h_call(h, 0, KM_SYS_ALLOW_UR, H_DRV_RNG, 0, ram + 0x400, 16), KM_RV_FAILURE_2U32,
+              KM_ENOSUPPORT, ram + 0x400, 16);
+    H_EXPECT4(h_call(h, 0, KM_SYS_ALLOW_UR, H_DRV_LED, 0, ram + 0x400, 16), KM_RV_FAILURE_2U32,
+              KM_ENOSUPPORT, ram + 0x400, 16);
+    ck_assert_uint_eq(h_info(h, 0).kernel_break, kbrk);
+    h_close(h);
+}
+END_TEST
+
 /* process_standard.rs build_readwrite/readonly_process_buffer: every byte
  * of a non-empty buffer must be in [memory start, app break) (or, for
  * read-only, the process's flash) else INVAL (6); the result is
@@ -358,8 +382,10 @@ START_TEST(test_allow_zero_length_any_address)
 }
 END_TEST
 
-/* TRD104 4.4: "overlapping allows must be tolerated" (aliasing is not
- * checked, process_standard.rs "TODO: Check for buffer aliasing"). */
+/* TRD104 4.4: "it is possible for userspace to allow the same buffer
+ * multiple times to the kernel" (and to extend one by allowing it again
+ * with a longer length); aliasing is not checked (process_standard.rs
+ * "TODO: Check for buffer aliasing"). */
 START_TEST(test_allow_overlapping_and_repeated)
 {
     struct harness *h = h_new(1);
@@ -373,6 +399,9 @@ START_TEST(test_allow_overlapping_and_repeated)
     H_EXPECT3(h_call(h, 0, KM_SYS_ALLOW_RW, H_DRV_RNG, 0, a, 64), KM_RV_SUCCESS_2U32, a, 64);
     H_EXPECT3(h_call(h, 0, KM_SYS_ALLOW_RO, H_DRV_CONSOLE, 1, a, 64), KM_RV_SUCCESS_2U32, a, 64);
     ck_assert_uint_eq(h_info(h, 0).allow_high_water_mark, a + 8 + 64);
+    /* extended in place */
+    H_EXPECT3(h_call(h, 0, KM_SYS_ALLOW_RW, H_DRV_RNG, 0, a, 128), KM_RV_SUCCESS_2U32, a, 64);
+    ck_assert_uint_eq(h_info(h, 0).allow_high_water_mark, a + 128);
     h_close(h);
 }
 END_TEST
@@ -660,6 +689,7 @@ static Suite *syscalls_suite(void)
     tcase_add_test(tc, test_allow_rw_swaps);
     tcase_add_test(tc, test_allow_ro_swaps);
     tcase_add_test(tc, test_allow_userspace_readable);
+    tcase_add_test(tc, test_allow_userspace_readable_uses_no_grant);
     tcase_add_test(tc, test_allow_outside_app_memory_inval);
     tcase_add_test(tc, test_allow_zero_length_any_address);
     tcase_add_test(tc, test_allow_overlapping_and_repeated);

@@ -329,13 +329,17 @@ END_TEST
 /* A start aligned to 2^29 with a size that is not a power of two:
  * subregion = 1 << 29, region = 8 << 29 = 2^32, which overflows Tock's
  * 32-bit usize (mpu.rs:496; in release builds `start % 0` at mpu.rs:500
- * panics). The model refuses. */
+ * panics). The model refuses, even where 64-bit arithmetic would find
+ * room: size 100 rounds up to one 0x20000000 subregion, end 0x40000000 <=
+ * 0x20000000 + 0x20000000. */
 START_TEST(test_alloc_2pow29_start_overflow)
 {
     struct km_mpu m = mpu_new(8, 32);
     struct km_mpu_config c;
     m.ops->reset_config(&m, &c);
     alloc_refused(&m, &c, 0x20000000, 0x100, 100, KM_PERM_RW);
+    alloc_refused(&m, &c, 0x20000000, 0x20000000, 100, KM_PERM_RW);
+    alloc_refused(&m, &c, 0x40000000, 0x20000000, 0x60, KM_PERM_RW);
     /* A power of two dividing it is a plain region and fine. */
     alloc_ok(&m, &c, 0x20000000, 0x100, 0x100, KM_PERM_RW, 0x20000000, 0x100);
 }

@@ -461,7 +461,7 @@ END_TEST
  * Case 1: slot 0 R [0x80012000, 0x80012100); app block [0x80010000,
  * 0x80012000) (adjacent, accepted) in slot 1; brk 0x80012080 (kernel
  * break 0x80013000 for the example) -> slot 1 [0x80010000, 0x80012080).
- * 0x80012000 and 0x8002207f: slot 0 wins, R only; 0x80011ffc: R|W;
+ * 0x80012000 and 0x8001207f: slot 0 wins, R only; 0x80011ffc: R|W;
  * 0x80012100: nothing.
  * Case 2: app slot 0, RX slot 1 [0x80011000, 0x80011100) in the block's
  * unprotected part; brk 0x80011080 -> slot 0 [0x80010000, 0x80011080):

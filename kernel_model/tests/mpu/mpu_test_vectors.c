@@ -78,7 +78,7 @@ static bool run_setup(const struct km_mpu *m, struct km_mpu_config *c, const cha
     enum km_perm perm = KM_PERM_RW;
     int n = 0;
     const char *p = paren + 1;
-    while (*p && *p != ')' && n < 7) {
+    while (*p && *p != ')' && n < 6) {
         while (*p == ' ' || *p == ',')
             p++;
         if ((*p >= '0' && *p <= '9')) {
@@ -124,9 +124,12 @@ static bool compare_regions(const char *arch, const struct km_mpu_config *c, con
                             char *why, size_t whylen)
 {
     const cJSON *r;
+    bool listed[KM_MPU_MAX_REGIONS] = {false};
     cJSON_ArrayForEach(r, regions)
     {
         int n = cJSON_GetObjectItem(r, "n")->valueint;
+        if (n >= 0 && n < KM_MPU_MAX_REGIONS)
+            listed[n] = true;
         if (n < 0 || n >= KM_MPU_MAX_REGIONS || !c->r[n].enabled) {
             snprintf(why, whylen, "region %d expected enabled", n);
             return false;
@@ -176,6 +179,12 @@ static bool compare_regions(const char *arch, const struct km_mpu_config *c, con
             }
         }
     }
+    /* every enabled region must be one the vector lists */
+    for (int n = 0; n < KM_MPU_MAX_REGIONS; n++)
+        if (c->r[n].enabled && !listed[n]) {
+            snprintf(why, whylen, "region %d is enabled but the vector lists no such region", n);
+            return false;
+        }
     return true;
 }
 

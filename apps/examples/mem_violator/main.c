@@ -1,0 +1,78 @@
+/* mem_violator: breaks memory protection on purpose, one way per run, so
+ * that scenarios can check the MPU faults exactly this app at exactly the
+ * address it names. argv[1] picks the way:
+ *   past_break  write the first byte past its (page-aligned) break
+ *   other_app   read 256 bytes past the end of its block (a neighbour's RAM
+ *               when the two blocks are adjacent)
+ *   grant       write into its own grant region (kernel-owned)
+ *   allow       allow a neighbour's buffer (the kernel says INVAL), then
+ *               write into it anyway
+ *   edge        set its break argv[2] bytes (default 96) into a page, write
+ *               the last byte below the break (allowed), then the byte at
+ *               the break: a fault where the MPU's granularity is that fine
+ * Before the faulting access it prints "access <kind> at 0x<address>". */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libtock/tock.h>
+
+static uintptr_t memop_value(uint32_t op, uintptr_t arg)
+{
+    memop_return_t r = memop(op, arg);
+    return r.status == TOCK_STATUSCODE_SUCCESS ? r.data : 0;
+}
+
+static void announce(const char *kind, uintptr_t addr)
+{
+    printf("access %s at 0x%08lx\n", kind, (unsigned long)addr);
+}
+
+int main(int argc, char **argv)
+{
+    const char *how = argc > 1 ? argv[1] : "past_break";
+    uintptr_t ram_end = memop_value(3, 0);
+    uintptr_t grant = memop_value(6, 0);
+    uintptr_t brk = memop_value(1, 0);
+
+    if (strcmp(how, "past_break") == 0) {
+        uintptr_t aligned = (brk + 4095u) & ~(uintptr_t)4095u;
+        if (memop(0, aligned).status != TOCK_STATUSCODE_SUCCESS) {
+            printf("brk to 0x%08lx failed\n", (unsigned long)aligned);
+            return 1;
+        }
+        announce("write", aligned);
+        *(volatile uint8_t *)aligned = 1;
+    } else if (strcmp(how, "other_app") == 0) {
+        announce("read", ram_end + 256);
+        volatile uint8_t v = *(volatile uint8_t *)(ram_end + 256);
+        (void)v;
+    } else if (strcmp(how, "grant") == 0) {
+        announce("write", grant + 4);
+        *(volatile uint8_t *)(grant + 4) = 1;
+    } else if (strcmp(how, "allow") == 0) {
+        uint8_t *theirs = (uint8_t *)(ram_end + 256);
+        allow_rw_return_t a = allow_readwrite(0x1, 1, theirs, 16);
+        printf("allow of a neighbour's buffer: %s\n",
+               a.success ? "accepted" : tock_strrcode(tock_status_to_returncode(a.status)));
+        announce("write", (uintptr_t)theirs);
+        theirs[0] = 1;
+    } else if (strcmp(how, "edge") == 0) {
+        uintptr_t offset = argc > 2 ? (uintptr_t)atoi(argv[2]) : 96u;
+        uintptr_t edge = ((brk + 4095u) & ~(uintptr_t)4095u) + offset;
+        if (memop(0, edge).status != TOCK_STATUSCODE_SUCCESS) {
+            printf("brk to 0x%08lx failed\n", (unsigned long)edge);
+            return 1;
+        }
+        *(volatile uint8_t *)(edge - 1) = 7;
+        printf("wrote below the break at 0x%08lx\n", (unsigned long)(edge - 1));
+        announce("write", edge);
+        *(volatile uint8_t *)edge = 1;
+    } else {
+        printf("unknown mode %s\n", how);
+        return 2;
+    }
+    printf("no fault\n");
+    return 0;
+}
