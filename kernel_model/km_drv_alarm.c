@@ -104,6 +104,7 @@ static void alarm_timer(struct km_kernel *k, struct km_process *p, uint64_t tag)
 
 const struct km_driver_ops km_drv_alarm_ops = {
     .num = ALARM_NUM,
+    .has_grant = true,
     .name = "alarm",
     .n_upcalls = 1,
     .command = alarm_command,

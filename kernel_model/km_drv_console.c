@@ -44,11 +44,13 @@ static void console_send(struct km_kernel *k, struct km_process *p, struct km_gr
         g->driver_state[CO_WRITE_REMAINING] = 0;
         n = 0;
     } else {
-        memcpy(k->console_chunk, src, n);
+        if (n)
+            memcpy(k->console_chunk, src, n);
         g->driver_state[CO_WRITE_REMAINING] = remaining - n;
     }
     k->console_chunk_len = n;
     k->console_tx_proc = p->index;
+    k->console_tx_pid = p->process_id;
     km_timer_arm(k, -1, CONSOLE_NUM, (uint64_t)p->index, k->now + console_tx_cycles(k, n));
 }
 
@@ -86,25 +88,27 @@ static void console_command(struct km_kernel *k, struct km_process *p, uint32_t 
     }
 }
 
-/* transmitted_buffer(): a chunk is out. Report it, continue or finish the
- * write, then start the next pending one (lowest process index first, the
- * grant iteration order). */
+/* transmitted_buffer(): a chunk is out. Its bytes left the UART whether or
+ * not their writer is still there; the writer (the same incarnation, not a
+ * restarted one) continues or finishes its write; then the next pending
+ * write starts (lowest process index first, the grant iteration order). */
 static void console_timer(struct km_kernel *k, struct km_process *unused, uint64_t tag)
 {
     (void)unused;
     struct km_process *p = km_proc(k, (int)tag);
+    uint32_t pid = k->console_tx_pid;
     k->console_tx_proc = -1;
     if (p == NULL)
         return;
-    struct km_grant *g = km_grant_get(k, p, CONSOLE_NUM, false, NULL);
+    if (k->console_chunk_len) {
+        struct km_event ev = {.kind = KM_EV_CONSOLE, .time = k->now, .proc = p->index};
+        ev.u.console.data = k->console_chunk;
+        ev.u.console.len = k->console_chunk_len;
+        km_emit(k, &ev);
+    }
+    struct km_grant *g =
+        p->process_id == pid ? km_grant_get(k, p, CONSOLE_NUM, false, NULL) : NULL;
     if (g != NULL) {
-        /* the bytes left the UART whether or not their writer survived */
-        if (k->console_chunk_len) {
-            struct km_event ev = {.kind = KM_EV_CONSOLE, .time = k->now, .proc = p->index};
-            ev.u.console.data = k->console_chunk;
-            ev.u.console.len = k->console_chunk_len;
-            km_emit(k, &ev);
-        }
         if (g->driver_state[CO_WRITE_REMAINING] > 0) {
             console_send(k, p, g);
             return;
@@ -125,6 +129,7 @@ static void console_timer(struct km_kernel *k, struct km_process *unused, uint64
 
 const struct km_driver_ops km_drv_console_ops = {
     .num = CONSOLE_NUM,
+    .has_grant = true,
     .name = "console",
     .n_upcalls = 3,
     .n_ro = 2,

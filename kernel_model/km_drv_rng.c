@@ -60,6 +60,7 @@ static void rng_timer(struct km_kernel *k, struct km_process *p, uint64_t tag)
 
 const struct km_driver_ops km_drv_rng_ops = {
     .num = RNG_NUM,
+    .has_grant = true,
     .name = "rng",
     .n_upcalls = 1,
     .n_rw = 1,

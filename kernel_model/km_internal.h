@@ -101,6 +101,7 @@ struct km_process {
 struct km_driver_ops {
     uint32_t num;
     const char *name;
+    bool has_grant;                      /* false: the capsule keeps no per-process grant */
     uint8_t n_upcalls, n_rw, n_ro, n_ur; /* grant sizes */
     /* command: fill *ret (variant + values); process is p. */
     void (*command)(struct km_kernel *k, struct km_process *p, uint32_t cmd, uint32_t a1,
@@ -172,6 +173,7 @@ struct km_kernel {
 
     /* console driver (one UART shared by all processes) */
     int console_tx_proc;     /* process whose chunk is on the wire, or -1 */
+    uint32_t console_tx_pid; /* its process id when the chunk was sent */
     uint8_t console_chunk[64]; /* capsules/core/src/console.rs DEFAULT_BUF_SIZE */
     uint32_t console_chunk_len;
 

@@ -321,13 +321,18 @@ static bool km_proc_load_mpu(struct km_kernel *k, struct km_process *p, uint32_t
 
 /* Puts a process into its just-loaded state: Yielded with the init
  * function queued (process_standard.rs, reset() + start). The block keeps
- * its place; its MPU configuration is rebuilt from scratch. */
-static void km_proc_reset(struct km_kernel *k, struct km_process *p)
+ * its place; its MPU configuration is rebuilt from scratch, which can fail
+ * (ARMv8-M returned the unrounded block size at load, so asking for exactly
+ * that size again fails when it is not a multiple of 32): then the process
+ * stays as it is and false is returned, as reset() returns an error. */
+static bool km_proc_reset(struct km_kernel *k, struct km_process *p)
 {
     char err[160];
     if (p->process_id != 0 &&
-        !km_proc_load_mpu(k, p, p->mem_start, p->mem_end - p->mem_start, err, sizeof(err)))
-        km_panic(k, err); /* cannot happen: the same request succeeded at load */
+        !km_proc_load_mpu(k, p, p->mem_start, p->mem_end - p->mem_start, err, sizeof(err))) {
+        snprintf(p->fault_reason, sizeof(p->fault_reason), "restart refused: %.140s", err);
+        return false;
+    }
     p->process_id = k->next_process_id++;
     p->allow_high_water_mark = p->mem_start;
     p->stack_start = p->heap_start = 0;
@@ -337,6 +342,7 @@ static void km_proc_reset(struct km_kernel *k, struct km_process *p)
     p->yielded_for_driver = p->yielded_for_subnum = 0;
     struct km_task init = {.kind = KM_TASK_FUNCTION_CALL, .from_kernel = true};
     km_task_push(p, &init);
+    return true;
 }
 
 struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errlen)
@@ -540,7 +546,9 @@ static int km_enqueue(struct km_process *p, const struct km_task *t)
 {
     if (!km_is_running(p))
         return -KM_ENODEVICE;
-    if (p->task_count >= KM_TASK_QUEUE_LEN) {
+    /* kernel/src/collections/ring_buffer.rs: a ring of N slots is full at
+     * N - 1 entries (is_full: head == (tail + 1) % len). */
+    if (p->task_count >= KM_TASK_QUEUE_LEN - 1) {
         p->stats.upcalls_dropped++;
         return -KM_ENOMEM;
     }
@@ -642,9 +650,12 @@ static void km_sys_yield(struct km_kernel *k, struct km_process *p, const struct
         km_set_state(k, p, KM_STATE_YIELDED_FOR);
         break;
     default:
-        /* TRD104: an invalid yield type is treated as a no-op return. */
-        memset(&p->ret, 0, sizeof(p->ret));
-        p->resume = KM_RESUME_RETURN;
+        /* An unknown yield type decodes to no syscall at all
+         * (kernel/src/utilities/arch_helpers.rs,
+         * syscall_from_register_arguments_trd104 -> None), which the
+         * architecture turns into ContextSwitchReason::Fault. */
+        km_fault(k, p->index, &(struct km_fault_info){.kind = KM_FAULT_CRASH,
+                                                       .reason = "invalid syscall: unknown yield type"});
         break;
     }
 }
@@ -665,6 +676,12 @@ static void km_sys_subscribe(struct km_kernel *k, struct km_process *p, const st
     const struct km_driver_ops *d = km_driver_find(driver);
     if (d == NULL) {
         km_ret_failure_2(ret, KM_ENODEVICE, fn, appdata);
+        return;
+    }
+    if (!d->has_grant) {
+        /* grant::subscribe finds no grant and the driver allocates none
+         * (kernel.rs: AllocResult::NoAllocation -> NOMEM) */
+        km_ret_failure_2(ret, KM_ENOMEM, fn, appdata);
         return;
     }
     int err = 0;
@@ -719,6 +736,16 @@ static void km_sys_allow(struct km_kernel *k, struct km_process *p, uint32_t cls
         }
         if (km_in_app_owned(p, ptr, len) && ptr + len > p->allow_high_water_mark)
             p->allow_high_water_mark = (uint32_t)(ptr + len);
+    }
+    if (cls == KM_SYS_ALLOW_UR) {
+        /* handed straight to the driver's allow_userspace_readable, whose
+         * default answer is NOSUPPORT; no driver here implements it */
+        km_ret_failure_2(ret, KM_ENOSUPPORT, ptr, len);
+        return;
+    }
+    if (!d->has_grant) {
+        km_ret_failure_2(ret, KM_ENOMEM, ptr, len);
+        return;
     }
     int err = 0;
     struct km_grant *g = km_grant_get(k, p, driver, true, &err);
@@ -898,9 +925,15 @@ int km_syscall(struct km_kernel *k, int pi, uint32_t cls, const struct km_regs *
     case KM_SYS_EXIT:
         km_sys_exit(k, p, r, &ret);
         return 0;
-    default:
-        /* TRD104 4.1: an unknown class returns Failure NOSUPPORT. */
-        break;
+    default: {
+        /* An unknown class decodes to no syscall (arch_helpers.rs returns
+         * None) and the architecture reports a fault
+         * (arch/cortex-m/src/syscall.rs: ContextSwitchReason::Fault). */
+        char why[64];
+        snprintf(why, sizeof(why), "invalid syscall: class %u", cls);
+        km_fault(k, pi, &(struct km_fault_info){.kind = KM_FAULT_CRASH, .reason = why});
+        return 0;
+    }
     }
     p->ret = ret;
     p->resume = KM_RESUME_RETURN;
@@ -945,8 +978,12 @@ static void km_restart(struct km_kernel *k, struct km_process *p, bool has_code,
     if (p->state == KM_STATE_TERMINATED)
         return;
     km_terminate(k, p, has_code, code);
-    p->stats.restart_count++;
-    km_proc_reset(k, p);
+    if (!km_proc_reset(k, p)) {
+        /* reset() failed: the process stays Terminated */
+        km_emit(k, &(struct km_event){.kind = KM_EV_TERMINATE, .time = k->now, .proc = p->index});
+        return;
+    }
+    p->stats.restart_count++; /* reset() increments it last, on success */
     km_set_state(k, p, KM_STATE_YIELDED);
     km_emit(k, &(struct km_event){.kind = KM_EV_RESTART, .time = k->now, .proc = p->index});
 }

@@ -52,6 +52,24 @@ static cJSON *app_json(const struct scn_app *sa, const struct run_app_result *ar
     cJSON_AddItemToObject(mem, "kernel_break", hex32(in->kernel_break));
     cJSON_AddItemToObject(mem, "flash_start", hex32(in->flash_start));
     cJSON_AddItemToObject(mem, "flash_end", hex32(in->flash_end));
+    cJSON *regions = cJSON_AddArrayToObject(mem, "mpu_regions");
+    static const char *const perms[] = {"rwx", "rw", "rx", "r", "x"};
+    for (int i = 0; i < KM_MPU_MAX_REGIONS; i++) {
+        const struct km_mpu_region *g = &in->mpu.r[i];
+        if (!g->enabled)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        add_u64(o, "n", (uint64_t)i);
+        cJSON_AddItemToObject(o, "base", hex32(g->base));
+        add_u64(o, "size", g->size);
+        cJSON_AddStringToObject(o, "perm", (unsigned)g->perm < 5 ? perms[g->perm] : "?");
+        if (g->subregions != 0xff)
+            cJSON_AddItemToObject(o, "subregions_enabled", hex32(g->subregions));
+        cJSON *regs = cJSON_AddArrayToObject(o, "registers");
+        for (int k = 0; k < 3; k++)
+            cJSON_AddItemToArray(regs, hex32(g->reg[k]));
+        cJSON_AddItemToArray(regions, o);
+    }
 
     cJSON *cnt = cJSON_AddObjectToObject(a, "counters");
     cJSON *sys = cJSON_AddObjectToObject(cnt, "syscalls");

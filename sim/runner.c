@@ -65,6 +65,9 @@ struct app_host {
     uint32_t view_gen;       /* generation last written */
     uint32_t view_mpu_gen;   /* kernel's mpu_generation it was made from */
     bool pending_dispatch;   /* dispatched while its process was starting */
+    bool death_pending;      /* its process went while it was blocked */
+    enum km_fault_kind death_kind;
+    char death_reason[160];
     struct km_dispatch pending;
     char *console;           /* capture of everything printed */
     size_t console_len, console_cap;
@@ -205,14 +208,22 @@ static void host_gone(struct host_proc *hp, enum km_fault_kind kind, const char 
     }
     if (r->finished)
         return;
+    if (!was_running) {
+        /* An app blocked in the kernel cannot fault on a real MCU. When
+         * its host process goes, the kernel learns it when it next
+         * dispatches the app: a point in virtual time that does not depend
+         * on when the host noticed. */
+        a->death_pending = true;
+        a->death_kind = kind;
+        snprintf(a->death_reason, sizeof(a->death_reason), "%s", reason);
+        return;
+    }
     fault_dump(r, a, reason);
     struct km_fault_info f = {.kind = kind, .reason = reason};
     km_fault(r->k, a->index, &f);
-    if (was_running) {
-        r->awaiting = false;
-        uv_timer_stop(&r->watchdog);
-        runner_step(r);
-    }
+    r->awaiting = false;
+    uv_timer_stop(&r->watchdog);
+    runner_step(r);
 }
 
 /* What the kernel is told when an app's process ends without tock_exit.
@@ -424,12 +435,22 @@ static void runner_step(struct runner *r)
     if (r->finished)
         return;
     struct km_dispatch d;
-    km_next(r->k, &d);
-    if (d.end) {
-        runner_finish(r);
-        return;
+    struct app_host *a;
+    for (;;) {
+        km_next(r->k, &d);
+        if (d.end) {
+            runner_finish(r);
+            return;
+        }
+        a = &r->apps[d.proc];
+        if (!a->death_pending)
+            break;
+        /* the app's process died while it was blocked: it faults now */
+        a->death_pending = false;
+        fault_dump(r, a, a->death_reason);
+        km_fault(r->k, d.proc, &(struct km_fault_info){.kind = a->death_kind,
+                                                        .reason = a->death_reason});
     }
-    struct app_host *a = &r->apps[d.proc];
     r->running = d.proc;
     if (a->hp == NULL || !a->hp->hello) {
         /* its (re)started process has not announced itself yet */
@@ -787,6 +808,7 @@ static void on_km_event(void *ctx, const struct km_event *ev)
     case KM_EV_RESTART:
         host_kill(a->hp);
         a->pending_dispatch = false;
+        a->death_pending = false;
         if (!r->finished) {
             int rc = host_spawn(a);
             if (rc < 0)

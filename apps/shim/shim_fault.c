@@ -30,6 +30,7 @@ static void shim_fault_handler(int sig, siginfo_t *si, void *uc_arg)
     m.a[3] = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
     if (sig == SIGSEGV)
         m.a[2] = (uc->uc_mcontext.gregs[REG_ERR] & 2) ? IPCSIM_ACCESS_WRITE : IPCSIM_ACCESS_READ;
+
 #else
     (void)uc_arg;
 #endif

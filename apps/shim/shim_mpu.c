@@ -35,6 +35,7 @@ struct shim_area {
 
 static struct {
     const struct ipcsim_view *view; /* control memfd, read-only */
+    struct ipcsim_view *snap;       /* private copy the app runs under */
     uint32_t applied;               /* view generation applied */
     struct shim_area area[3];       /* SRAM, flash, data alias */
     unsigned nareas;
@@ -73,6 +74,9 @@ int shim_mpu_init(uint32_t sram_base, uint32_t sram_size, uint32_t flash_base,
     if (v == MAP_FAILED)
         return -1;
     mpu.view = v;
+    mpu.snap = host_alloc(sizeof(*mpu.snap));
+    if (mpu.snap == NULL)
+        return -1;
     if (area_add(sram_base, sram_base, sram_size) < 0 ||
         area_add(flash_base, flash_base, flash_size) < 0)
         return -1;
@@ -84,10 +88,13 @@ int shim_mpu_add_alias(uintptr_t host, uint32_t sim, uint32_t size)
     return area_add(host, sim, size);
 }
 
-/* The access mask of one simulated byte, from the view. */
+/* The access mask of one simulated byte, from the applied view. The fault
+ * handler reads this private copy: the simulator rewrites the shared view
+ * for the next dispatch as soon as it has this app's syscall, possibly
+ * while the app still runs its last instructions before blocking. */
 static unsigned view_access(uint32_t addr)
 {
-    const struct ipcsim_view *v = mpu.view;
+    const struct ipcsim_view *v = mpu.snap;
     uint32_t n = v->nruns < IPCSIM_VIEW_MAX_RUNS ? v->nruns : IPCSIM_VIEW_MAX_RUNS;
     for (uint32_t i = 0; i < n; i++)
         if (addr >= v->runs[i].start && addr < v->runs[i].end)
@@ -119,7 +126,7 @@ static int host_prot(uint8_t pp)
 static void area_compute(struct shim_area *a)
 {
     memset(a->want, PP_UNSET, a->pages);
-    const struct ipcsim_view *v = mpu.view;
+    const struct ipcsim_view *v = mpu.snap;
     uint32_t n = v->nruns < IPCSIM_VIEW_MAX_RUNS ? v->nruns : IPCSIM_VIEW_MAX_RUNS;
     uint64_t lo = a->sim, hi = (uint64_t)a->sim + (uint64_t)a->pages * PAGE;
     for (uint32_t i = 0; i < n; i++) {
@@ -168,11 +175,14 @@ void shim_mpu_apply(uint32_t generation)
         return;
     if (generation != 0 && generation == mpu.applied)
         return;
+    /* The simulator wrote the view before it answered, and writes it again
+     * only after this app's next message: copying it now is race-free. */
+    memcpy(mpu.snap, mpu.view, sizeof(*mpu.snap));
     for (unsigned i = 0; i < mpu.nareas; i++) {
         area_compute(&mpu.area[i]);
         area_apply(&mpu.area[i]);
     }
-    mpu.applied = mpu.view->generation;
+    mpu.applied = mpu.snap->generation;
 }
 
 /* Which area and page a host address falls in; NULL if none. */
@@ -241,3 +251,4 @@ bool shim_mpu_on_trap(void *uc_arg)
     return false;
 #endif
 }
+

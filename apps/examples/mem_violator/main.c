@@ -10,6 +10,10 @@
  *   edge        set its break argv[2] bytes (default 96) into a page, write
  *               the last byte below the break (allowed), then the byte at
  *               the break: a fault where the MPU's granularity is that fine
+ *   bench_partial / bench_full  write argv[2] times (default 10000) to one
+ *               allowed byte on a partly accessible page (single-stepped
+ *               by the shim) or on a wholly accessible page; for
+ *               tools/bench_mpu_trap.sh, which times the two runs
  * Before the faulting access it prints "access <kind> at 0x<address>". */
 #include <stdint.h>
 #include <stdio.h>
@@ -69,6 +73,21 @@ int main(int argc, char **argv)
         printf("wrote below the break at 0x%08lx\n", (unsigned long)(edge - 1));
         announce("write", edge);
         *(volatile uint8_t *)edge = 1;
+    } else if (strcmp(how, "bench_partial") == 0 || strcmp(how, "bench_full") == 0) {
+        long n = argc > 2 ? atol(argv[2]) : 10000;
+        uintptr_t page = (brk + 4095u) & ~(uintptr_t)4095u;
+        /* partial: the break 100 bytes into a fresh page; full: the break
+         * a whole page further, so the page is wholly the app's */
+        uintptr_t end = strcmp(how, "bench_partial") == 0 ? page + 100u : page + 4096u;
+        if (memop(0, end).status != TOCK_STATUSCODE_SUCCESS) {
+            printf("brk to 0x%08lx failed\n", (unsigned long)end);
+            return 1;
+        }
+        volatile uint8_t *target = (volatile uint8_t *)(page + 8);
+        for (long i = 0; i < n; i++)
+            *target = (uint8_t)i;
+        printf("%ld writes done\n", n);
+        return 0;
     } else {
         printf("unknown mode %s\n", how);
         return 2;

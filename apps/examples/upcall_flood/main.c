@@ -1,7 +1,8 @@
 /* upcall_flood: fills the process's upcall queue. It re-arms the alarm many
  * times while computing instead of yielding, so every expiry queues one more
  * upcall; then it drains the queue with yield_no_wait and reports how many
- * upcalls survived (the kernel keeps 10 and counts the rest as dropped).
+ * upcalls survived (the kernel keeps 9, a ring of 10 slots, and counts the
+ * rest as dropped).
  *
  * Usage: upcall_flood [alarms [cycles_per_alarm]]   (defaults: 20, 1000000)
  * The computation per alarm must outlast one millisecond of target time.
