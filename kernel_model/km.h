@@ -201,6 +201,7 @@ enum km_event_kind {
     KM_EV_TERMINATE, /* the app's host process must go */
     KM_EV_RESTART,   /* the app's host process must be replaced */
     KM_EV_PANIC,     /* the kernel panicked */
+    KM_EV_FINDING,   /* the model met a case where upstream Tock panics */
 };
 
 struct km_event {
@@ -222,6 +223,9 @@ struct km_event {
         struct {
             const char *reason; /* valid during the callback only */
         } panic;
+        struct {
+            const char *text;   /* static */
+        } finding;
     } u;
 };
 

@@ -277,6 +277,18 @@ static void km_mpu_changed(struct km_process *p)
     p->mpu_generation++;
 }
 
+/* Reports (once per occurrence) a case where the MPU model refused a
+ * request at which Tock's own code would panic. */
+static void km_mpu_finding(struct km_kernel *k, struct km_process *p)
+{
+    if (p->mpu.finding == NULL)
+        return;
+    struct km_event ev = {.kind = KM_EV_FINDING, .time = k->now, .proc = p->index};
+    ev.u.finding.text = p->mpu.finding;
+    p->mpu.finding = NULL;
+    km_emit(k, &ev);
+}
+
 /* The MPU part of loading a process (create() and reset()): a fresh
  * configuration, a read-execute region over its flash, then its RAM block
  * from allocate_app_memory_region inside [start, start+size). */
@@ -592,6 +604,7 @@ struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_
     const struct km_mpu *m = &k->cfg.mpu;
     if (need > p->kernel_break || new_break < p->app_break ||
         !m->ops->update_app_memory_region(m, p->app_break, new_break, KM_PERM_RW, &p->mpu)) {
+        km_mpu_finding(k, p);
         if (err)
             *err = -KM_ENOMEM;
         return NULL;
@@ -791,8 +804,10 @@ static int km_brk(struct km_kernel *k, struct km_process *p, uint64_t new_break)
         return -KM_ENOMEM;
     const struct km_mpu *m = &k->cfg.mpu;
     if (!m->ops->update_app_memory_region(m, (uint32_t)new_break, p->kernel_break, KM_PERM_RW,
-                                          &p->mpu))
+                                          &p->mpu)) {
+        km_mpu_finding(k, p);
         return -KM_ENOMEM;
+    }
     km_mpu_changed(p);
     uint32_t old = p->app_break;
     p->app_break = (uint32_t)new_break;

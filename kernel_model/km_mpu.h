@@ -60,6 +60,11 @@ struct km_mpu_region {
 struct km_mpu_config {
     struct km_mpu_region r[KM_MPU_MAX_REGIONS];
     int app_region;       /* region holding app RAM, -1 if none (PMP app_region_idx) */
+    /* Set by a model when it refused a request at which Tock's own code
+     * panics (an overflow or underflow upstream): a static description
+     * with the upstream line. The kernel reports it as a finding and
+     * clears it. */
+    const char *finding;
     uint64_t priv[8];     /* model-private words (e.g. ARMv7-M's recorded app block) */
 };
 

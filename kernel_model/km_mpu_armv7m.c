@@ -288,8 +288,11 @@ static bool v7_allocate_region(const struct km_mpu *m, uint32_t unalloc_start, u
          * release builds the product wraps to 0 and `start % 0` on line
          * 500 panics. Upstream cannot return here; the model fails. */
         uint64_t underlying_size = subregion_size * 8;
-        if (underlying_size >= V7_U32_END)
+        if (underlying_size >= V7_U32_END) {
+            c->finding = "ARMv7-M allocate_region: subregion_size * 8 overflows for a start "
+                         "aligned to 2^29 or more; Tock panics (arch/cortex-m/src/mpu.rs:496-500)";
             return false;
+        }
         uint64_t underlying_start = start - start % underlying_size;
 
         /* mpu.rs:503: extend size to a multiple of the subregion size. */
@@ -472,8 +475,11 @@ static bool v7_update_app_memory_region(const struct km_mpu *m, uint32_t app_bre
 
     /* mpu.rs:730: app_memory_break - region_start underflows for a break
      * below the block (a panic in debug builds). */
-    if (app_break < region_start)
+    if (app_break < region_start) {
+        c->finding = "ARMv7-M update_app_memory_region: app break below the block start "
+                     "underflows; Tock panics in debug builds (arch/cortex-m/src/mpu.rs:730)";
         return false;
+    }
     /* A break exactly at the block start gives 0 bytes, 0 subregions, and
      * `num_enabled_subregions0 - 1` at mpu.rs:757 underflows: upstream
      * panics in debug builds (release builds go on with usize::MAX as the
@@ -482,8 +488,12 @@ static bool v7_update_app_memory_region(const struct km_mpu *m, uint32_t app_bre
      * ProcessStandard::brk only requires new_break >= allow_high_water_mark,
      * which starts at the memory start. The model fails so the kernel can
      * report it as a finding. */
-    if (app_break == region_start)
+    if (app_break == region_start) {
+        c->finding = "ARMv7-M update_app_memory_region: app break equal to the block start "
+                     "underflows num_enabled_subregions0 - 1; Tock panics in debug builds "
+                     "(arch/cortex-m/src/mpu.rs:757)";
         return false;
+    }
 
     uint64_t app_memory_size = app_break - region_start;
     uint64_t subregion_size = region_size / 8;

@@ -154,6 +154,18 @@ int expect_evaluate(const struct scn_scenario *s, const struct run_result *res,
         }
         finish_check(out, c, hit != NULL);
     }
+    for (size_t i = 0; i < s->expect.n_findings; i++) {
+        struct expect_check *c = add_check(out, "", "findings_contain");
+        if (c == NULL)
+            return -1;
+        quote(c->expected, sizeof(c->expected), s->expect.findings[i]);
+        bool hit = false;
+        for (size_t j = 0; j < res->n_findings && !hit; j++)
+            hit = strstr(res->findings[j].text, s->expect.findings[i]) != NULL;
+        snprintf(c->actual, sizeof(c->actual), "%s among %zu finding%s",
+                 hit ? "found" : "not found", res->n_findings, res->n_findings == 1 ? "" : "s");
+        finish_check(out, c, hit);
+    }
     for (size_t i = 0; i < s->expect.n_apps; i++) {
         const struct scn_expect_app *e = &s->expect.apps[i];
         for (size_t j = 0; j < s->n_apps && j < res->n_apps; j++) {

@@ -112,6 +112,15 @@ char *results_json(const struct scn_scenario *s, const struct run_result *res,
     for (size_t i = 0; i < res->n_apps; i++)
         cJSON_AddItemToArray(apps, app_json(&s->apps[i], &res->apps[i]));
 
+    cJSON *fl = cJSON_AddArrayToObject(root, "findings");
+    for (size_t i = 0; i < res->n_findings; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "app", res->findings[i].app);
+        add_u64(o, "virtual_ns", res->findings[i].time_ns);
+        cJSON_AddStringToObject(o, "text", res->findings[i].text);
+        cJSON_AddItemToArray(fl, o);
+    }
+
     cJSON *leds = cJSON_AddObjectToObject(root, "leds");
     cJSON *fin = cJSON_AddArrayToObject(leds, "final");
     for (uint32_t i = 0; i < s->platform.led_count; i++)

@@ -96,6 +96,8 @@ struct runner {
     uv_timer_t watchdog;
     uv_signal_t sigint, sigterm;
     uint64_t messages;
+    struct run_finding *findings;
+    size_t n_findings;
     char *transcript;        /* merged console lines, see transcript_add */
     size_t transcript_len, transcript_cap;
 };
@@ -785,6 +787,18 @@ static void console_live(struct app_host *a, const uint8_t *data, uint32_t len)
     }
 }
 
+static void findings_add(struct runner *r, struct app_host *a, const char *text)
+{
+    struct run_finding *f = realloc(r->findings, (r->n_findings + 1) * sizeof(*f));
+    if (f == NULL)
+        return;
+    r->findings = f;
+    f[r->n_findings].app = a ? a->cfg->name : "";
+    f[r->n_findings].text = text;
+    f[r->n_findings].time_ns = km_cycles_to_ns(r->k, km_now(r->k));
+    r->n_findings++;
+}
+
 static void on_km_event(void *ctx, const struct km_event *ev)
 {
     struct runner *r = ctx;
@@ -818,6 +832,11 @@ static void on_km_event(void *ctx, const struct km_event *ev)
         break;
     case KM_EV_PANIC:
         snprintf(r->res->panic_reason, sizeof(r->res->panic_reason), "%s", ev->u.panic.reason);
+        break;
+    case KM_EV_FINDING:
+        if (!r->opt->quiet && r->opt->console)
+            fprintf(r->opt->console, "[%s] finding: %s\n", a->cfg->name, ev->u.finding.text);
+        findings_add(r, a, ev->u.finding.text);
         break;
     case KM_EV_STATE:
         break;
@@ -883,6 +902,9 @@ static void runner_collect(struct runner *r)
     res->n_apps = r->n;
     res->transcript = r->transcript;
     r->transcript = NULL;
+    res->findings = r->findings;
+    res->n_findings = r->n_findings;
+    r->findings = NULL;
     res->apps = calloc(r->n, sizeof(*res->apps));
     if (res->apps == NULL) {
         res->n_apps = 0;
@@ -1027,6 +1049,7 @@ out_mem:
     free(r->apps);
     free(r->pcfg);
     free(r->transcript);
+    free(r->findings);
     if (r->sram)
         munmap(r->sram, pl->sram_size);
     if (r->flash)
@@ -1048,4 +1071,7 @@ void run_result_free(struct run_result *res)
     res->n_apps = 0;
     free(res->transcript);
     res->transcript = NULL;
+    free(res->findings);
+    res->findings = NULL;
+    res->n_findings = 0;
 }

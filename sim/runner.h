@@ -29,6 +29,13 @@ struct run_app_result {
     uint32_t host_spawns;   /* Linux processes started for it */
 };
 
+/* A case where the model met behaviour that makes upstream Tock panic. */
+struct run_finding {
+    const char *app;        /* borrowed from the scenario */
+    const char *text;       /* static */
+    uint64_t time_ns;       /* virtual time */
+};
+
 struct run_result {
     bool interrupted;       /* SIGINT/SIGTERM: no results are written */
     bool host_error;        /* the simulator itself could not go on */
@@ -42,6 +49,8 @@ struct run_result {
     size_t n_apps;
     struct run_app_result *apps;
     char *transcript;       /* "[app] line" for every console line, in order */
+    struct run_finding *findings;
+    size_t n_findings;
     uint32_t led_final;     /* LED bits at the end */
     uint64_t led_changes;
     /* host timing: never part of the deterministic results */

@@ -65,7 +65,8 @@ static const char *const scn_ipc_keys[] = {"mechanism"};
 static const char *const scn_app_keys[] = {"name",         "program", "package_name",
                                            "ram",          "stack",   "priority",
                                            "fault_policy", "args",    "instances"};
-static const char *const scn_expect_keys[] = {"end_reason", "console_order", "apps"};
+static const char *const scn_expect_keys[] = {"end_reason", "console_order", "findings_contain",
+                                              "apps"};
 static const char *const scn_expect_app_keys[] = {"console_contains",     "console_matches",
                                                   "console_not_contains", "state",
                                                   "completion_code",      "restart_count"};
@@ -1367,6 +1368,10 @@ static int parse_expect(struct ctx *c, const struct jpath *root, const cJSON *o,
     if ((v = member(o, "console_order")) != NULL &&
         get_strings(c, &kp, v, false, &s->expect.console_order, &s->expect.n_console_order))
         return -1;
+    kp = jp_key(&p, "findings_contain");
+    if ((v = member(o, "findings_contain")) != NULL &&
+        get_strings(c, &kp, v, false, &s->expect.findings, &s->expect.n_findings))
+        return -1;
 
     struct jpath ap = jp_key(&p, "apps");
     if ((v = member(o, "apps")) != NULL) {
@@ -1618,5 +1623,6 @@ void scn_free(struct scn_scenario *s)
     }
     free(s->expect.apps);
     free_strings(s->expect.console_order, s->expect.n_console_order);
+    free_strings(s->expect.findings, s->expect.n_findings);
     memset(s, 0, sizeof *s);
 }

@@ -59,6 +59,8 @@ struct scn_expect {
     size_t n_console_order;
     char **console_order;    /* lines "[app] text" of the merged console,
                                  each a substring, in order */
+    size_t n_findings;
+    char **findings;         /* substrings some finding must contain */
     size_t n_apps;
     struct scn_expect_app *apps;
     bool has_end_reason;

@@ -160,6 +160,37 @@ START_TEST(test_fault_restart_refused_by_mpu)
 }
 END_TEST
 
+/* ARMv7-M update_app_memory_region underflows upstream when the break is
+ * set to the block start (arch/cortex-m/src/mpu.rs:757), which Tock's brk
+ * allows while nothing is allowed (process_standard.rs brk: only
+ * new_break >= allow_high_water_mark, which starts at the memory start).
+ * The model refuses the brk (NOMEM) and reports a finding; PMP has no lower
+ * bound and accepts it. */
+START_TEST(test_brk_to_memory_start_finding)
+{
+    struct h_opts o;
+    h_opts_init(&o, 1);
+    o.mpu = "armv7m";
+    o.mpu_regions = 8;
+    o.mpu_min_region = 32;
+    struct harness *h = h_open(&o);
+    h_boot(h, 0);
+    struct km_proc_info info = h_info(h, 0);
+    H_EXPECT2(h_call(h, 0, KM_SYS_MEMOP, 0, info.ram_start, 0, 0), KM_RV_FAILURE, KM_ENOMEM);
+    ck_assert_ptr_nonnull(h->finding);
+    ck_assert_ptr_nonnull(strstr(h->finding, "mpu.rs:757"));
+    h_close(h);
+
+    h_opts_init(&o, 1); /* the default PMP model */
+    h = h_open(&o);
+    h_boot(h, 0);
+    info = h_info(h, 0);
+    H_EXPECT1(h_call(h, 0, KM_SYS_MEMOP, 0, info.ram_start, 0, 0), KM_RV_SUCCESS);
+    ck_assert_ptr_null(h->finding);
+    h_close(h);
+}
+END_TEST
+
 /* A process that is not the one running can fault too (its host process
  * died): the policy applies and the running process keeps the dispatch. */
 START_TEST(test_fault_not_dispatched)
@@ -239,6 +270,7 @@ static Suite *fault_suite(void)
     tcase_add_test(tc, test_fault_restart);
     tcase_add_test(tc, test_fault_restart_drops_old_alarm);
     tcase_add_test(tc, test_fault_restart_refused_by_mpu);
+    tcase_add_test(tc, test_brk_to_memory_start_finding);
     tcase_add_test(tc, test_fault_not_dispatched);
     tcase_add_test(tc, test_fault_threshold_restart);
     tcase_add_test(tc, test_fault_threshold_restart_zero);

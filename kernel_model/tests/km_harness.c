@@ -56,6 +56,9 @@ static void h_on_event(void *ctx, const struct km_event *ev)
         *len += ev->u.console.len;
         break;
     }
+    case KM_EV_FINDING:
+        h->finding = ev->u.finding.text;
+        break;
     case KM_EV_PANIC:
         snprintf(h->panic_reason, sizeof(h->panic_reason), "%s",
                  ev->u.panic.reason ? ev->u.panic.reason : "");

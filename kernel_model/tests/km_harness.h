@@ -97,6 +97,7 @@ struct harness {
     uint8_t con[H_MAX_PROCS][H_CONSOLE_MAX];  /* console bytes per process */
     uint32_t con_len[H_MAX_PROCS];
     char panic_reason[256];                   /* from the KM_EV_PANIC event */
+    const char *finding; /* last KM_EV_FINDING text, NULL if none */
 };
 
 /* Fills o with the defaults listed in struct h_opts for nprocs processes. */

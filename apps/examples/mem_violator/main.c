@@ -10,6 +10,9 @@
  *   edge        set its break argv[2] bytes (default 96) into a page, write
  *               the last byte below the break (allowed), then the byte at
  *               the break: a fault where the MPU's granularity is that fine
+ *   brk_start   move its break to its memory start (allowed by Tock's brk
+ *               while nothing is allowed; on ARMv7-M upstream underflows
+ *               there, which the simulator reports as a finding)
  *   bench_partial / bench_full  write argv[2] times (default 10000) to one
  *               allowed byte on a partly accessible page (single-stepped
  *               by the shim) or on a wholly accessible page; for
@@ -73,6 +76,14 @@ int main(int argc, char **argv)
         printf("wrote below the break at 0x%08lx\n", (unsigned long)(edge - 1));
         announce("write", edge);
         *(volatile uint8_t *)edge = 1;
+    } else if (strcmp(how, "brk_start") == 0) {
+        uintptr_t start = memop_value(2, 0);
+        memop_return_t r = memop(0, start);
+        printf("brk(memory start): %s\n",
+               r.status == TOCK_STATUSCODE_SUCCESS
+                   ? "ok"
+                   : tock_strrcode(tock_status_to_returncode(r.status)));
+        return 0;
     } else if (strcmp(how, "bench_partial") == 0 || strcmp(how, "bench_full") == 0) {
         long n = argc > 2 ? atol(argv[2]) : 10000;
         uintptr_t page = (brk + 4095u) & ~(uintptr_t)4095u;
