@@ -519,7 +519,12 @@ START_TEST(test_brk_at_region_start_underflow)
     app_ok(&m, &c, 0x20004000, 0x40000, 0x1000, 0x20, 0x400, 0x20004000, 0x1000);
     struct km_mpu_config before = c;
     ck_assert(!update(&m, &c, 0x20004000, 0x20004c00));
+    ck_assert_ptr_nonnull(c.finding); /* reported to the kernel as a finding */
+    ck_assert_ptr_nonnull(strstr(c.finding, "mpu.rs:757"));
+    c.finding = NULL;
     ck_assert(!update(&m, &c, 0x20003ff0, 0x20004c00));
+    ck_assert_ptr_nonnull(strstr(c.finding, "mpu.rs:730"));
+    c.finding = NULL;
     ck_assert(memcmp(&before, &c, sizeof(c)) == 0);
 }
 END_TEST
