@@ -77,6 +77,12 @@ enum {
  * re-applies the view before the app runs again. START always applies it. */
 #define IPCSIM_VIEW_ARG 7
 
+/* RETURN and UPCALL a[6]: an injected misbehaviour for the shim to carry out
+ * before the app goes on: low 32 bits 1 = write one byte at the address in
+ * the high 32 bits (an MPU violation), 2 = spin without syscalls (a hang). */
+#define IPCSIM_INJECT_ARG 6
+enum ipcsim_inject { IPCSIM_INJECT_NONE = 0, IPCSIM_INJECT_TOUCH = 1, IPCSIM_INJECT_HANG = 2 };
+
 /* The memory view: what the app's MPU configuration lets it touch, as runs
  * of equal access over simulated SRAM and flash (access bits: 1 read,
  * 2 write, 4 execute). Written by the simulator, read by the shim. */

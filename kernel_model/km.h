@@ -171,6 +171,72 @@ struct km_memory {
 
 struct km_event;
 
+/* ---- Fault injection -------------------------------------------------- */
+
+#define KM_INJECT_KIND_MAP(X)                                                  \
+    X(CRASH, "crash")                     /* the app takes a hard fault */    \
+    X(MPU_VIOLATION, "mpu_violation")     /* the app touches a forbidden address */ \
+    X(HANG, "hang")                       /* the app stops making syscalls */ \
+    X(KILL, "kill")                       /* its Linux process is SIGKILLed */ \
+    X(EXIT, "exit")                       /* as if it called exit-terminate */ \
+    X(RESTART, "restart")                 /* as if it called exit-restart */  \
+    X(SYSCALL_ERROR, "syscall_error")     /* a matching syscall fails instead of running */ \
+    X(DROP_UPCALL, "drop_upcall")         /* a matching upcall is never queued */ \
+    X(DELAY_UPCALL, "delay_upcall")       /* a matching upcall is queued later */ \
+    X(CORRUPT_BUFFER, "corrupt_buffer")   /* bits flip in an allowed buffer */ \
+    X(GRANT_EXHAUSTION, "grant_exhaustion") /* grant allocations fail from then on */
+
+enum km_inject_kind {
+#define KM_X_INJ(name, str) KM_INJ_##name,
+    KM_INJECT_KIND_MAP(KM_X_INJ)
+#undef KM_X_INJ
+};
+
+const char *km_inject_kind_name(enum km_inject_kind k);
+/* Parses a kind name; returns -1 if unknown. */
+int km_inject_kind_parse(const char *name);
+
+/* When a rule fires. Syscall errors and upcall drops/delays watch the
+ * stream of matching syscalls or upcalls of their app; every other kind
+ * fires at one moment. */
+enum km_trigger {
+    KM_TRIG_AT_TIME,        /* at virtual time at_cycles (syscall/upcall kinds: the
+                               first matching one from then on) */
+    KM_TRIG_AFTER_SYSCALLS, /* when the app's nth syscall has been handled */
+    KM_TRIG_NTH,            /* at the nth matching event (named event, syscall, upcall) */
+    KM_TRIG_RATE,           /* at each matching event with probability rate_ppm / 1e6 */
+};
+
+/* Named events rules can watch (km_note); capsules may note their own. */
+#define KM_NOTE_SYSCALL "syscall"     /* the app made a syscall */
+#define KM_NOTE_UPCALL "upcall"       /* an upcall was scheduled for the app */
+#define KM_NOTE_FAULT "fault"         /* the app faulted */
+#define KM_NOTE_RESTART "restart"     /* the app restarted */
+#define KM_NOTE_EXIT "exit"           /* the app exited */
+
+struct km_inject_rule {
+    enum km_inject_kind kind;
+    int proc;                  /* target process index */
+    enum km_trigger trigger;
+    uint64_t at_cycles;        /* KM_TRIG_AT_TIME */
+    uint64_t nth;              /* KM_TRIG_AFTER_SYSCALLS, KM_TRIG_NTH (1 = first) */
+    uint32_t rate_ppm;         /* KM_TRIG_RATE */
+    const char *event;         /* named event to watch (NULL: the kind's own stream) */
+    /* Matchers for the syscall and upcall kinds and corrupt_buffer;
+     * -1 = any. */
+    int32_t match_class;       /* syscall class */
+    int64_t match_driver;
+    int64_t match_number;      /* command / subscribe / allow number */
+    uint32_t error;            /* SYSCALL_ERROR: the ErrorCode to return */
+    uint64_t delay_cycles;     /* DELAY_UPCALL */
+    uint32_t bits;             /* CORRUPT_BUFFER: bits to flip */
+    uint32_t allow_class;      /* CORRUPT_BUFFER: KM_SYS_ALLOW_RW or KM_SYS_ALLOW_RO */
+    uint32_t exit_code;        /* EXIT, RESTART: completion code */
+};
+
+/* What the host side must make the app do when it next runs. */
+enum km_host_inject { KM_HOST_NONE = 0, KM_HOST_TOUCH = 1, KM_HOST_HANG = 2 };
+
 struct km_config {
     struct km_memory mem;
     uint64_t clock_hz;       /* CPU clock: virtual cycles per second */
@@ -187,6 +253,8 @@ struct km_config {
     uint32_t initial_app_brk;
     unsigned nprocs;
     const struct km_proc_config *procs; /* nprocs entries (borrowed) */
+    unsigned ninject;
+    const struct km_inject_rule *inject; /* ninject rules (borrowed) */
     /* Called for each event the outside world should see; may be NULL. */
     void (*on_event)(void *ctx, const struct km_event *ev);
     void *ctx;
@@ -202,6 +270,9 @@ enum km_event_kind {
     KM_EV_RESTART,   /* the app's host process must be replaced */
     KM_EV_PANIC,     /* the kernel panicked */
     KM_EV_FINDING,   /* the model met a case where upstream Tock panics */
+    KM_EV_INJECT,    /* a fault-injection rule fired */
+    KM_EV_KILL,      /* the app's host process must be SIGKILLed (injection) */
+    KM_EV_FAULT,     /* a process faulted (before its fault policy acts) */
 };
 
 struct km_event {
@@ -226,6 +297,14 @@ struct km_event {
         struct {
             const char *text;   /* static */
         } finding;
+        struct {
+            const char *reason; /* valid during the callback only */
+        } fault;
+        struct {
+            unsigned rule;      /* index into km_config.inject */
+            enum km_inject_kind kind;
+            const char *detail; /* valid during the callback only */
+        } inject;
     } u;
 };
 
@@ -260,6 +339,8 @@ struct km_dispatch {
     struct km_regs regs;     /* for KM_RESUME_RETURN */
     struct km_upcall upcall; /* for KM_RESUME_UPCALL */
     bool upcall_nowait;      /* upcall answers a yield-no-wait */
+    enum km_host_inject host_inject; /* make the app misbehave before it goes on */
+    uint32_t host_inject_addr;       /* KM_HOST_TOUCH: the forbidden address */
 };
 
 /* A fault reported by the host side for process p. */

@@ -93,6 +93,9 @@ struct km_process {
     bool upcall_nowait;
 
     uint64_t compute_left; /* declared cycles not yet run (preempted) */
+    bool grant_exhausted;  /* injected: grant allocations fail with NOMEM */
+    enum km_host_inject host_inject; /* injected misbehaviour for its next run */
+    uint32_t host_inject_addr;
     struct km_proc_stats stats;
     char fault_reason[160];
 };
@@ -178,7 +181,32 @@ struct km_kernel {
     uint32_t console_chunk_len;
 
     uint32_t led_state;      /* led driver: bit i = LED i on */
+
+    /* fault injection (km_inject.c) */
+    struct km_inj_rule_state *inj;   /* one per km_config.inject rule */
+    uint64_t inj_rng;                /* stream for rate triggers and bit flips */
+    struct km_inj_delayed *delayed;  /* upcalls held back by delay_upcall */
+    unsigned ndelayed;
 };
+
+/* Per-rule state of fault injection. */
+struct km_inj_rule_state {
+    uint64_t seen;   /* matching events so far */
+    uint64_t fired;  /* times the rule acted */
+};
+
+/* An upcall delay_upcall holds back. */
+struct km_inj_delayed {
+    bool used;
+    int proc;
+    uint32_t pid;    /* the incarnation it was for */
+    uint32_t driver, subnum;
+    uint32_t args[3];
+};
+
+/* Pseudo driver numbers of the injector's kernel timers. */
+#define KM_INJ_TIMER_DRIVER 0xFFFFFF01u
+#define KM_INJ_DELAY_DRIVER 0xFFFFFF02u
 
 /* Core services for drivers and schedulers. */
 /* process.ready(): Running, or Yielded with a task, or YieldedFor with the
@@ -219,6 +247,28 @@ void km_ret_failure_u32(struct km_regs *r, int err, uint32_t v);
 const struct km_driver_ops *km_driver_find(uint32_t num);
 extern const struct km_driver_ops km_drv_alarm_ops, km_drv_console_ops, km_drv_led_ops,
     km_drv_rng_ops;
+
+/* Fault injection hooks (km_inject.c). */
+int km_inj_init(struct km_kernel *k);
+void km_inj_destroy(struct km_kernel *k);
+/* Before syscall cls of p runs: true if a syscall_error rule replaces it
+ * (ret filled). */
+bool km_inj_syscall_pre(struct km_kernel *k, struct km_process *p, uint32_t cls,
+                        const struct km_regs *r, struct km_regs *ret);
+/* After p's syscall was handled (after_syscalls triggers). */
+void km_inj_syscall_post(struct km_kernel *k, struct km_process *p);
+/* An upcall is about to be queued on p: 0 queue it, 1 dropped, 2 delayed. */
+int km_inj_upcall(struct km_kernel *k, struct km_process *p, uint32_t driver, uint32_t subnum,
+                  const uint32_t args[3]);
+/* A named event happened in process p (p may be NULL). */
+void km_note(struct km_kernel *k, struct km_process *p, const char *name);
+/* A kernel timer of the injector fired. */
+void km_inj_timer(struct km_kernel *k, uint32_t driver, uint64_t tag);
+/* Queues an upcall without consulting the injector. */
+int km_schedule_upcall_raw(struct km_kernel *k, struct km_process *p, uint32_t driver,
+                           uint32_t subnum, uint32_t a0, uint32_t a1, uint32_t a2);
+/* Lifecycle used by the injector. */
+void km_exit_process(struct km_kernel *k, struct km_process *p, bool restart, uint32_t code);
 
 /* Fault policies. */
 enum km_fault_action km_fault_policy_action(const struct km_fault_policy *fp,

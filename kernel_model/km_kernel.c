@@ -351,6 +351,7 @@ static bool km_proc_reset(struct km_kernel *k, struct km_process *p)
     p->task_head = p->task_count = 0;
     memset(p->grants, 0, sizeof(p->grants));
     p->compute_left = 0;
+    p->host_inject = KM_HOST_NONE;
     p->yielded_for_driver = p->yielded_for_subnum = 0;
     struct km_task init = {.kind = KM_TASK_FUNCTION_CALL, .from_kernel = true};
     km_task_push(p, &init);
@@ -423,6 +424,11 @@ struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errle
         k->ss.queue[i] = (int)i;
     k->ss.qlen = cfg->nprocs;
     k->ss.timeslice_us = cfg->timeslice_us ? cfg->timeslice_us : sched->default_timeslice_us;
+    if (km_inj_init(k) < 0) {
+        km_destroy(k);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     return k;
 }
 
@@ -430,6 +436,7 @@ void km_destroy(struct km_kernel *k)
 {
     if (k == NULL)
         return;
+    km_inj_destroy(k);
     free(k->procs);
     free(k->timers);
     free(k->ss.queue);
@@ -592,7 +599,7 @@ struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_
         return NULL;
     }
     const struct km_driver_ops *d = km_driver_find(driver);
-    if (d == NULL || free_slot == NULL || !km_is_running(p)) {
+    if (d == NULL || free_slot == NULL || !km_is_running(p) || p->grant_exhausted) {
         if (err)
             *err = -KM_ENOMEM;
         return NULL;
@@ -619,6 +626,17 @@ struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_
 
 int km_schedule_upcall(struct km_kernel *k, struct km_process *p, uint32_t driver, uint32_t subnum,
                        uint32_t a0, uint32_t a1, uint32_t a2)
+{
+    const uint32_t args[3] = {a0, a1, a2};
+    if (k->cfg.ninject && km_inj_upcall(k, p, driver, subnum, args) != 0)
+        return 0; /* dropped or held back: the driver cannot tell */
+    int rc = km_schedule_upcall_raw(k, p, driver, subnum, a0, a1, a2);
+    km_note(k, p, KM_NOTE_UPCALL);
+    return rc;
+}
+
+int km_schedule_upcall_raw(struct km_kernel *k, struct km_process *p, uint32_t driver,
+                           uint32_t subnum, uint32_t a0, uint32_t a1, uint32_t a2)
 {
     struct km_grant *g = km_grant_get(k, p, driver, false, NULL);
     if (g == NULL || subnum >= KM_MAX_UPCALLS)
@@ -879,17 +897,25 @@ static void km_sys_memop(struct km_kernel *k, struct km_process *p, const struct
 static void km_terminate(struct km_kernel *k, struct km_process *p, bool has_code, uint32_t code);
 static void km_restart(struct km_kernel *k, struct km_process *p, bool has_code, uint32_t code);
 
+void km_exit_process(struct km_kernel *k, struct km_process *p, bool restart, uint32_t code)
+{
+    if (restart) {
+        km_restart(k, p, true, code);
+    } else {
+        km_terminate(k, p, true, code);
+        km_emit(k, &(struct km_event){.kind = KM_EV_TERMINATE, .time = k->now, .proc = p->index});
+    }
+    km_note(k, p, KM_NOTE_EXIT);
+}
+
 static void km_sys_exit(struct km_kernel *k, struct km_process *p, const struct km_regs *r,
                         struct km_regs *ret)
 {
     uint32_t code = (uint32_t)r->r[1];
     switch (r->r[0]) {
     case 0:
-        km_terminate(k, p, true, code);
-        km_emit(k, &(struct km_event){.kind = KM_EV_TERMINATE, .time = k->now, .proc = p->index});
-        break;
     case 1:
-        km_restart(k, p, true, code);
+        km_exit_process(k, p, r->r[0] == 1, code);
         break;
     default:
         /* an unknown exit type fails and returns to the process */
@@ -906,6 +932,9 @@ static bool km_check_dispatched(struct km_kernel *k, int p)
            k->procs[p].state == KM_STATE_RUNNING;
 }
 
+static void km_syscall_dispatch(struct km_kernel *k, struct km_process *p, uint32_t cls,
+                                const struct km_regs *r, struct km_regs *ret_out);
+
 int km_syscall(struct km_kernel *k, int pi, uint32_t cls, const struct km_regs *r)
 {
     if (!km_check_dispatched(k, pi))
@@ -919,10 +948,28 @@ int km_syscall(struct km_kernel *k, int pi, uint32_t cls, const struct km_regs *
 
     struct km_regs ret;
     km_ret_failure(&ret, KM_ENOSUPPORT);
+    if (k->cfg.ninject && km_inj_syscall_pre(k, p, cls, r, &ret)) {
+        p->ret = ret;
+        p->resume = KM_RESUME_RETURN;
+        km_inj_syscall_post(k, p);
+        return 0;
+    }
+    km_syscall_dispatch(k, p, cls, r, &ret);
+    if (k->cfg.ninject)
+        km_inj_syscall_post(k, p);
+    return 0;
+}
+
+/* Runs syscall cls of the running process p (handle_syscall). */
+static void km_syscall_dispatch(struct km_kernel *k, struct km_process *p, uint32_t cls,
+                                const struct km_regs *r, struct km_regs *ret_out)
+{
+    struct km_regs ret = *ret_out;
+    int pi = p->index;
     switch (cls) {
     case KM_SYS_YIELD:
         km_sys_yield(k, p, r);
-        return 0;
+        return;
     case KM_SYS_SUBSCRIBE:
         km_sys_subscribe(k, p, r, &ret);
         break;
@@ -939,7 +986,7 @@ int km_syscall(struct km_kernel *k, int pi, uint32_t cls, const struct km_regs *
         break;
     case KM_SYS_EXIT:
         km_sys_exit(k, p, r, &ret);
-        return 0;
+        return;
     default: {
         /* An unknown class decodes to no syscall (arch_helpers.rs returns
          * None) and the architecture reports a fault
@@ -947,12 +994,11 @@ int km_syscall(struct km_kernel *k, int pi, uint32_t cls, const struct km_regs *
         char why[64];
         snprintf(why, sizeof(why), "invalid syscall: class %u", cls);
         km_fault(k, pi, &(struct km_fault_info){.kind = KM_FAULT_CRASH, .reason = why});
-        return 0;
+        return;
     }
     }
     p->ret = ret;
     p->resume = KM_RESUME_RETURN;
-    return 0;
 }
 
 int km_compute(struct km_kernel *k, int pi, uint64_t cycles)
@@ -1001,6 +1047,7 @@ static void km_restart(struct km_kernel *k, struct km_process *p, bool has_code,
     p->stats.restart_count++; /* reset() increments it last, on success */
     km_set_state(k, p, KM_STATE_YIELDED);
     km_emit(k, &(struct km_event){.kind = KM_EV_RESTART, .time = k->now, .proc = p->index});
+    km_note(k, p, KM_NOTE_RESTART);
 }
 
 void km_panic(struct km_kernel *k, const char *reason)
@@ -1026,6 +1073,9 @@ int km_fault(struct km_kernel *k, int pi, const struct km_fault_info *f)
         k->dispatched = false;
     p->stats.fault_count++;
     snprintf(p->fault_reason, sizeof(p->fault_reason), "%s", f->reason ? f->reason : "fault");
+    struct km_event ev = {.kind = KM_EV_FAULT, .time = k->now, .proc = pi};
+    ev.u.fault.reason = p->fault_reason;
+    km_emit(k, &ev);
     switch (km_fault_policy_action(&p->cfg->fault_policy, p)) {
     case KM_FA_PANIC: {
         km_set_state(k, p, KM_STATE_FAULTED);
@@ -1043,6 +1093,7 @@ int km_fault(struct km_kernel *k, int pi, const struct km_fault_info *f)
         km_emit(k, &(struct km_event){.kind = KM_EV_TERMINATE, .time = k->now, .proc = p->index});
         break;
     }
+    km_note(k, p, KM_NOTE_FAULT);
     return 0;
 }
 
@@ -1120,6 +1171,10 @@ static void km_do_kernel_work(struct km_kernel *k)
     while ((t = km_timer_first(k)) != NULL && t->when <= k->now) {
         struct km_timer fired = *t;
         t->armed = false;
+        if (fired.driver == KM_INJ_TIMER_DRIVER || fired.driver == KM_INJ_DELAY_DRIVER) {
+            km_inj_timer(k, fired.driver, fired.tag);
+            continue;
+        }
         struct km_process *p = km_proc(k, fired.proc);
         if (p && p->process_id != fired.pid)
             continue; /* armed for a process incarnation that is gone */
@@ -1220,6 +1275,9 @@ static bool km_do_process_step(struct km_kernel *k, struct km_dispatch *d)
         d->regs = p->ret;
         d->upcall = p->upcall;
         d->upcall_nowait = p->upcall_nowait;
+        d->host_inject = p->host_inject;
+        d->host_inject_addr = p->host_inject_addr;
+        p->host_inject = KM_HOST_NONE;
         k->dispatched = true;
         return true;
     case KM_STATE_YIELDED:

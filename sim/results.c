@@ -121,6 +121,18 @@ char *results_json(const struct scn_scenario *s, const struct run_result *res,
         cJSON_AddItemToArray(fl, o);
     }
 
+    cJSON *il = cJSON_AddArrayToObject(root, "injections");
+    for (size_t i = 0; i < res->n_injections; i++) {
+        const struct run_injection *in = &res->injections[i];
+        cJSON *o = cJSON_CreateObject();
+        add_u64(o, "virtual_ns", in->time_ns);
+        cJSON_AddStringToObject(o, "app", in->app);
+        add_u64(o, "rule", in->rule);
+        cJSON_AddStringToObject(o, "kind", km_inject_kind_name(in->kind));
+        cJSON_AddStringToObject(o, "detail", in->detail);
+        cJSON_AddItemToArray(il, o);
+    }
+
     cJSON *leds = cJSON_AddObjectToObject(root, "leds");
     cJSON *fin = cJSON_AddArrayToObject(leds, "final");
     for (uint32_t i = 0; i < s->platform.led_count; i++)

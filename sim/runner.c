@@ -98,6 +98,8 @@ struct runner {
     uint64_t messages;
     struct run_finding *findings;
     size_t n_findings;
+    struct run_injection *injections;
+    size_t n_injections;
     char *transcript;        /* merged console lines, see transcript_add */
     size_t transcript_len, transcript_cap;
 };
@@ -220,7 +222,6 @@ static void host_gone(struct host_proc *hp, enum km_fault_kind kind, const char 
         snprintf(a->death_reason, sizeof(a->death_reason), "%s", reason);
         return;
     }
-    fault_dump(r, a, reason);
     struct km_fault_info f = {.kind = kind, .reason = reason};
     km_fault(r->k, a->index, &f);
     r->awaiting = false;
@@ -425,6 +426,10 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
         m.a[IPCSIM_VIEW_ARG] = view_refresh(r, a);
         break;
     }
+    if (d->host_inject != KM_HOST_NONE && d->resume != KM_RESUME_START) {
+        m.a[IPCSIM_INJECT_ARG] =
+            (uint64_t)d->host_inject | ((uint64_t)d->host_inject_addr << 32);
+    }
     r->awaiting = true;
     if (r->opt->host_timeout_ms)
         uv_timer_start(&r->watchdog, watchdog_fired, r->opt->host_timeout_ms, 0);
@@ -449,7 +454,6 @@ static void runner_step(struct runner *r)
             break;
         /* the app's process died while it was blocked: it faults now */
         a->death_pending = false;
-        fault_dump(r, a, a->death_reason);
         km_fault(r->k, d.proc, &(struct km_fault_info){.kind = a->death_kind,
                                                         .reason = a->death_reason});
     }
@@ -787,6 +791,23 @@ static void console_live(struct app_host *a, const uint8_t *data, uint32_t len)
     }
 }
 
+static void injection_add(struct runner *r, struct app_host *a, const struct km_event *ev)
+{
+    if (!r->opt->quiet && r->opt->console)
+        fprintf(r->opt->console, "[%s] injected %s: %s\n", a ? a->cfg->name : "-",
+                km_inject_kind_name(ev->u.inject.kind), ev->u.inject.detail);
+    struct run_injection *x = realloc(r->injections, (r->n_injections + 1) * sizeof(*x));
+    if (x == NULL)
+        return;
+    r->injections = x;
+    x = &x[r->n_injections++];
+    x->app = a ? a->cfg->name : "";
+    x->rule = ev->u.inject.rule;
+    x->kind = ev->u.inject.kind;
+    x->time_ns = km_cycles_to_ns(r->k, ev->time);
+    snprintf(x->detail, sizeof(x->detail), "%s", ev->u.inject.detail);
+}
+
 static void findings_add(struct runner *r, struct app_host *a, const char *text)
 {
     struct run_finding *f = realloc(r->findings, (r->n_findings + 1) * sizeof(*f));
@@ -837,6 +858,18 @@ static void on_km_event(void *ctx, const struct km_event *ev)
         if (!r->opt->quiet && r->opt->console)
             fprintf(r->opt->console, "[%s] finding: %s\n", a->cfg->name, ev->u.finding.text);
         findings_add(r, a, ev->u.finding.text);
+        break;
+    case KM_EV_FAULT:
+        fault_dump(r, a, ev->u.fault.reason);
+        break;
+    case KM_EV_KILL:
+        /* injected: the process dies as if killed from outside; the
+         * kernel learns it like any other death */
+        if (a->hp && !a->hp->exited)
+            uv_process_kill(&a->hp->proc, SIGKILL);
+        break;
+    case KM_EV_INJECT:
+        injection_add(r, a, ev);
         break;
     case KM_EV_STATE:
         break;
@@ -905,6 +938,9 @@ static void runner_collect(struct runner *r)
     res->findings = r->findings;
     res->n_findings = r->n_findings;
     r->findings = NULL;
+    res->injections = r->injections;
+    res->n_injections = r->n_injections;
+    r->injections = NULL;
     res->apps = calloc(r->n, sizeof(*res->apps));
     if (res->apps == NULL) {
         res->n_apps = 0;
@@ -1050,6 +1086,7 @@ out_mem:
     free(r->pcfg);
     free(r->transcript);
     free(r->findings);
+    free(r->injections);
     if (r->sram)
         munmap(r->sram, pl->sram_size);
     if (r->flash)
@@ -1074,4 +1111,7 @@ void run_result_free(struct run_result *res)
     free(res->findings);
     res->findings = NULL;
     res->n_findings = 0;
+    free(res->injections);
+    res->injections = NULL;
+    res->n_injections = 0;
 }

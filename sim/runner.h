@@ -36,6 +36,15 @@ struct run_finding {
     uint64_t time_ns;       /* virtual time */
 };
 
+/* A fault-injection rule that fired. */
+struct run_injection {
+    const char *app;
+    unsigned rule;          /* index into the scenario's faults */
+    enum km_inject_kind kind;
+    uint64_t time_ns;
+    char detail[160];
+};
+
 struct run_result {
     bool interrupted;       /* SIGINT/SIGTERM: no results are written */
     bool host_error;        /* the simulator itself could not go on */
@@ -51,6 +60,8 @@ struct run_result {
     char *transcript;       /* "[app] line" for every console line, in order */
     struct run_finding *findings;
     size_t n_findings;
+    struct run_injection *injections;
+    size_t n_injections;
     uint32_t led_final;     /* LED bits at the end */
     uint64_t led_changes;
     /* host timing: never part of the deterministic results */

@@ -95,6 +95,23 @@ void *shim_from_sim(uint64_t addr)
     return (void *)(uintptr_t)addr;
 }
 
+/* Carries out a misbehaviour the scenario injects (fault injection): the
+ * app itself touches a forbidden address (the real SIGSEGV path) or stops
+ * making syscalls. */
+static void shim_inject(uint64_t op)
+{
+    switch ((uint32_t)op) {
+    case IPCSIM_INJECT_TOUCH:
+        *(volatile uint8_t *)(uintptr_t)(op >> 32) = 0;
+        break;
+    case IPCSIM_INJECT_HANG:
+        for (volatile unsigned long spin = 0;; spin++) {
+        }
+    default:
+        break;
+    }
+}
+
 /* Runs an upcall the simulator delivered. */
 static void shim_run_upcall(const struct ipcsim_msg *r)
 {
@@ -116,6 +133,8 @@ void shim_syscall(uint32_t cls, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t 
     shim_exchange(&m, &reply);
     if (reply.a[IPCSIM_VIEW_ARG] != 0)
         shim_mpu_apply((uint32_t)reply.a[IPCSIM_VIEW_ARG]);
+    if (reply.a[IPCSIM_INJECT_ARG] != 0)
+        shim_inject(reply.a[IPCSIM_INJECT_ARG]);
     if (reply.type == IPCSIM_MSG_UPCALL) {
         shim_run_upcall(&reply);
         memset(out, 0, 4 * sizeof(out[0]));
@@ -267,4 +286,6 @@ void ipcsim_compute(uint64_t cycles)
         raise(SIGABRT);
     if (reply.a[IPCSIM_VIEW_ARG] != 0)
         shim_mpu_apply((uint32_t)reply.a[IPCSIM_VIEW_ARG]);
+    if (reply.a[IPCSIM_INJECT_ARG] != 0)
+        shim_inject(reply.a[IPCSIM_INJECT_ARG]);
 }

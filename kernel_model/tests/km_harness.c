@@ -59,6 +59,10 @@ static void h_on_event(void *ctx, const struct km_event *ev)
     case KM_EV_FINDING:
         h->finding = ev->u.finding.text;
         break;
+    case KM_EV_INJECT:
+    case KM_EV_KILL:
+    case KM_EV_FAULT:
+        break;
     case KM_EV_PANIC:
         snprintf(h->panic_reason, sizeof(h->panic_reason), "%s",
                  ev->u.panic.reason ? ev->u.panic.reason : "");
