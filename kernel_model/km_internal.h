@@ -113,27 +113,55 @@ struct km_driver_ops {
     void (*timer)(struct km_kernel *k, struct km_process *p, uint64_t tag);
 };
 
-/* Scheduler table (kernel/src/platform/scheduler.rs, trait Scheduler). */
+/* Scheduler table (kernel/src/scheduler.rs, trait Scheduler). The reason a
+ * process stopped (kernel/src/process.rs, StoppedExecutingReason). */
 enum km_stop_reason { KM_STOP_NO_WORK, KM_STOP_TIMESLICE, KM_STOP_PREEMPTED, KM_STOP_STOPPED };
+
+struct km_sched_state;
 
 struct km_sched_ops {
     const char *name;
-    uint32_t default_timeslice_us; /* 0 = cooperative */
+    uint32_t default_timeslice_us; /* 0 = no timeslice (run cooperatively) */
     /* picks a ready process; returns its index and sets *timeslice_us (0 =
      * no timeslice), or returns -1 to sleep. */
     int (*next)(struct km_kernel *k, uint32_t *timeslice_us);
+    /* why the process next() chose stopped, and how long it ran (us; the
+     * whole timeslice for KM_STOP_TIMESLICE). */
     void (*result)(struct km_kernel *k, enum km_stop_reason r, uint32_t executed_us);
+    /* asked before every step of do_process for the running process proc:
+     * false stops it as KM_STOP_PREEMPTED. Tock's default is
+     * km_sched_continue_default. */
+    bool (*continue_process)(struct km_kernel *k, int proc);
 };
 
 const struct km_sched_ops *km_sched_find(const char *name);
+/* Tock's default continue_process(): keep running unless kernel work (a due
+ * timer, the model's interrupts and deferred calls) is pending. */
+bool km_sched_continue_default(struct km_kernel *k, int proc);
+/* Moves the entry at position pos of the scheduler queue to its tail,
+ * keeping the order of the others (List::push_tail(pop)). */
+void km_sched_queue_to_tail(struct km_sched_state *ss, unsigned pos);
+
+/* Per-process scheduler state, indexed by process (mlfq.rs MfProcState plus
+ * the queue its node is in). Survives restarts, as a scheduler's node does. */
+struct km_sched_proc {
+    unsigned level;   /* mlfq: the queue the process is in, 0 = top */
+    uint32_t used_us; /* mlfq: us_used_this_queue */
+};
 
 /* Scheduler state for every scheduler kind (only one is in use). */
 struct km_sched_state {
-    int *queue;              /* process indices, head first */
+    int *queue;              /* process indices, head first (mlfq: all levels) */
     unsigned qlen;
     uint32_t timeslice_us;
     uint32_t time_remaining; /* round robin: left of the current slice */
     bool last_rescheduled;
+    struct km_sched_proc *procs; /* nprocs entries */
+    int running;             /* priority: the process next() chose, -1 none */
+    int last_proc;           /* mlfq: the process next() chose */
+    unsigned last_level;     /* mlfq: last_queue_idx */
+    uint64_t next_reset;     /* mlfq: alarm ticks at which to boost next */
+    uint64_t last_reset_check; /* mlfq: alarm ticks at the last next() */
 };
 
 /* A pending kernel timer (an alarm expiry, a console write completing). */
@@ -212,6 +240,9 @@ struct km_inj_delayed {
 /* process.ready(): Running, or Yielded with a task, or YieldedFor with the
  * awaited upcall queued. */
 bool km_proc_ready(const struct km_process *p);
+/* Kernel work is pending: a kernel timer is due (the model's interrupts and
+ * deferred calls; chip.has_pending_interrupts() || DeferredCall::has_tasks()). */
+bool km_kernel_work_pending(struct km_kernel *k);
 struct km_process *km_proc(struct km_kernel *k, int p);
 struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_t driver,
                               bool allocate, int *err);

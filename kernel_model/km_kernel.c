@@ -391,7 +391,8 @@ struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errle
     k->ntimers = cfg->nprocs * 4 + 8;
     k->timers = calloc(k->ntimers, sizeof(*k->timers));
     k->ss.queue = calloc(cfg->nprocs, sizeof(int));
-    if (!k->procs || !k->timers || !k->ss.queue) {
+    k->ss.procs = calloc(cfg->nprocs, sizeof(*k->ss.procs));
+    if (!k->procs || !k->timers || !k->ss.queue || !k->ss.procs) {
         km_destroy(k);
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -440,6 +441,7 @@ void km_destroy(struct km_kernel *k)
     free(k->procs);
     free(k->timers);
     free(k->ss.queue);
+    free(k->ss.procs);
     free(k);
 }
 
@@ -1158,7 +1160,7 @@ static struct km_timer *km_timer_first(struct km_kernel *k)
     return best;
 }
 
-static bool km_kernel_work_pending(struct km_kernel *k)
+bool km_kernel_work_pending(struct km_kernel *k)
 {
     struct km_timer *t = km_timer_first(k);
     return t != NULL && t->when <= k->now;
@@ -1231,8 +1233,9 @@ static bool km_do_process_step(struct km_kernel *k, struct km_dispatch *d)
             return false;
         }
     }
-    /* scheduler.continue_process(): kernel work preempts the process */
-    if (km_kernel_work_pending(k)) {
+    /* scheduler.continue_process(): false stops the process as
+     * KernelPreemption (by default: when kernel work is pending) */
+    if (!k->sched->continue_process(k, p->index)) {
         km_stop_current(k, KM_STOP_PREEMPTED);
         return false;
     }

@@ -100,6 +100,7 @@ struct runner {
     size_t n_findings;
     struct run_injection *injections;
     size_t n_injections;
+    struct km_inject_rule *rules; /* the kernel's injection rules (owned) */
     char *transcript;        /* merged console lines, see transcript_add */
     size_t transcript_len, transcript_cap;
 };
@@ -957,6 +958,51 @@ static void runner_collect(struct runner *r)
     }
 }
 
+/* Expands the scenario's faults into kernel injection rules, one per
+ * targeted instance, in scenario order, with times in cycles. */
+static int build_injection(struct runner *r, const struct scn_scenario *s)
+{
+    size_t n = 0;
+    for (size_t f = 0; f < s->n_faults; f++)
+        for (size_t i = 0; i < r->n; i++)
+            n += strcmp(s->faults[f].app, s->apps[i].name) == 0 ||
+                 strcmp(s->faults[f].app, s->apps[i].base_name) == 0;
+    if (n == 0)
+        return 0;
+    struct km_inject_rule *rules = calloc(n, sizeof(*rules));
+    if (rules == NULL)
+        return -1;
+    uint64_t hz = s->platform.clock_hz;
+    size_t k = 0;
+    for (size_t f = 0; f < s->n_faults; f++) {
+        const struct scn_fault *sf = &s->faults[f];
+        for (size_t i = 0; i < r->n; i++) {
+            if (strcmp(sf->app, s->apps[i].name) != 0 && strcmp(sf->app, s->apps[i].base_name) != 0)
+                continue;
+            struct km_inject_rule *x = &rules[k++];
+            x->kind = sf->kind;
+            x->proc = (int)i;
+            x->trigger = sf->trigger;
+            x->at_cycles = sf->at_us * hz / 1000000u;
+            x->nth = sf->nth;
+            x->rate_ppm = sf->rate_ppm;
+            x->event = sf->event[0] ? sf->event : NULL;
+            x->match_class = sf->match_class;
+            x->match_driver = sf->match_driver;
+            x->match_number = sf->match_number;
+            x->error = sf->error;
+            x->delay_cycles = sf->delay_us * hz / 1000000u;
+            x->bits = sf->bits;
+            x->allow_class = sf->allow_class;
+            x->exit_code = sf->code;
+        }
+    }
+    r->rules = rules;
+    r->kcfg.inject = rules;
+    r->kcfg.ninject = (unsigned)n;
+    return 0;
+}
+
 int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
                  struct run_result *res)
 {
@@ -1025,6 +1071,11 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     kc->costs = pl->costs;
     kc->nprocs = (unsigned)r->n;
     kc->procs = r->pcfg;
+    if (build_injection(r, s) < 0) {
+        snprintf(res->host_error_msg, sizeof(res->host_error_msg), "out of memory");
+        res->host_error = true;
+        goto out_mem;
+    }
     kc->on_event = on_km_event;
     kc->ctx = r;
     for (size_t i = 0; i < r->n; i++) {
@@ -1087,6 +1138,7 @@ out_mem:
     free(r->transcript);
     free(r->findings);
     free(r->injections);
+    free(r->rules);
     if (r->sram)
         munmap(r->sram, pl->sram_size);
     if (r->flash)

@@ -1274,6 +1274,238 @@ static bool names_app(const struct scn_scenario *s, const char *key)
     return false;
 }
 
+/* ---- Fault injection (faults) ------------------------------------------- */
+
+static const char *const scn_fault_keys[] = {"kind", "app",   "at_ms", "after_syscalls", "on_event",
+                                             "nth",  "rate",  "match", "error",          "delay_us",
+                                             "bits", "code"};
+static const char *const scn_match_keys[] = {"class", "driver", "number", "allow"};
+static const char *const scn_class_names[] = {"yield", "subscribe", "command", "allow_rw",
+                                              "allow_ro", "memop",   "exit",    "allow_ur"};
+
+static bool scn_fault_is_stream(enum km_inject_kind k)
+{
+    return k == KM_INJ_SYSCALL_ERROR || k == KM_INJ_DROP_UPCALL || k == KM_INJ_DELAY_UPCALL;
+}
+
+static int parse_match(struct ctx *c, const struct jpath *p, const cJSON *o, struct scn_fault *f)
+{
+    if (!cJSON_IsObject(o))
+        return fail_got(c, p, o, "expected an object with class, driver, number or allow");
+    if (check_keys(c, p, o, scn_match_keys, ARRAY_LEN(scn_match_keys)))
+        return -1;
+    const cJSON *v;
+    struct jpath kp = jp_key(p, "class");
+    if ((v = member(o, "class")) != NULL) {
+        size_t i = 0;
+        while (i < ARRAY_LEN(scn_class_names) &&
+               !(cJSON_IsString(v) && strcmp(v->valuestring, scn_class_names[i]) == 0))
+            i++;
+        if (i == ARRAY_LEN(scn_class_names) || i == KM_SYS_YIELD || i == KM_SYS_EXIT)
+            return fail_one_of(c, &kp, v, "a syscall class that returns a value, ",
+                               scn_class_names + 1, 5, "");
+        f->match_class = (int32_t)i;
+    }
+    uint64_t u = 0;
+    kp = jp_key(p, "driver");
+    if ((v = member(o, "driver")) != NULL) {
+        if (!mem_value(v, &u))
+            return fail_got(c, &kp, v, "expected a driver number (an integer or a \"0x...\" string)");
+        f->match_driver = (int64_t)u;
+    }
+    kp = jp_key(p, "number");
+    if ((v = member(o, "number")) != NULL) {
+        if (get_uint(c, &kp, v, 0, UINT32_MAX, &u))
+            return -1;
+        f->match_number = (int64_t)u;
+    }
+    kp = jp_key(p, "allow");
+    if ((v = member(o, "allow")) != NULL) {
+        if (!cJSON_IsString(v) ||
+            (strcmp(v->valuestring, "rw") != 0 && strcmp(v->valuestring, "ro") != 0))
+            return fail_got(c, &kp, v, "expected \"rw\" or \"ro\"");
+        f->allow_class = strcmp(v->valuestring, "ro") == 0 ? KM_SYS_ALLOW_RO : KM_SYS_ALLOW_RW;
+    }
+    return 0;
+}
+
+static int parse_fault(struct ctx *c, const struct jpath *p, const cJSON *o,
+                       const struct scn_scenario *s, struct scn_fault *f)
+{
+    if (!cJSON_IsObject(o))
+        return fail_got(c, p, o, "expected an object describing one fault");
+    if (check_keys(c, p, o, scn_fault_keys, ARRAY_LEN(scn_fault_keys)))
+        return -1;
+    const cJSON *v;
+    struct jpath kp = jp_key(p, "kind");
+    if ((v = required(c, p, o, "kind")) == NULL)
+        return -1;
+    int kind = cJSON_IsString(v) ? km_inject_kind_parse(v->valuestring) : -1;
+    if (kind < 0) {
+        const char *names[16];
+        size_t n = 0;
+        for (int i = 0; i < 16 && km_inject_kind_parse(km_inject_kind_name((enum km_inject_kind)i)) == i; i++)
+            names[n++] = km_inject_kind_name((enum km_inject_kind)i);
+        return fail_one_of(c, &kp, v, "a fault kind, ", names, n, "");
+    }
+    f->kind = (enum km_inject_kind)kind;
+    f->match_class = -1;
+    f->match_driver = -1;
+    f->match_number = -1;
+    f->allow_class = KM_SYS_ALLOW_RW;
+    f->bits = 1;
+
+    kp = jp_key(p, "app");
+    if ((v = required(c, p, o, "app")) == NULL)
+        return -1;
+    if (!cJSON_IsString(v) || !names_app(s, v->valuestring))
+        return fail_got(c, &kp, v, "expected the name of an app or of an instance such as \"name[0]\"");
+    snprintf(f->app, sizeof f->app, "%s", v->valuestring);
+
+    /* the trigger: exactly one of at_ms, after_syscalls, on_event, nth, rate */
+    const cJSON *at = member(o, "at_ms"), *after = member(o, "after_syscalls"),
+                *ev = member(o, "on_event"), *nth = member(o, "nth"), *rate = member(o, "rate");
+    bool stream = scn_fault_is_stream(f->kind);
+    int moments = (at != NULL) + (after != NULL) + (ev != NULL) + ((nth != NULL || rate != NULL) && ev == NULL);
+    if (moments != 1 || (nth != NULL && rate != NULL))
+        return fail(c, p,
+                    stream ? "expected exactly one trigger: \"at_ms\", \"nth\" or \"rate\" (of the "
+                             "matching %s)"
+                           : "expected exactly one trigger: \"at_ms\", \"after_syscalls\" or "
+                             "\"on_event\" (with \"nth\" or \"rate\")%s",
+                    stream ? (f->kind == KM_INJ_SYSCALL_ERROR ? "syscalls" : "upcalls") : "");
+    if (stream && (after != NULL || ev != NULL))
+        return fail(c, p,
+                    "expected \"at_ms\", \"nth\" or \"rate\": a %s watches its app's matching %s",
+                    km_inject_kind_name(f->kind),
+                    f->kind == KM_INJ_SYSCALL_ERROR ? "syscalls" : "upcalls");
+    if (!stream && ev == NULL && (nth != NULL || rate != NULL))
+        return fail(c, p, "expected \"on_event\" with \"nth\" or \"rate\" for a %s",
+                    km_inject_kind_name(f->kind));
+    uint64_t u = 0;
+    if (at != NULL) {
+        kp = jp_key(p, "at_ms");
+        if (!cJSON_IsNumber(at) || at->valuedouble < 0 || at->valuedouble > 86400000.0)
+            return fail_got(c, &kp, at, "expected milliseconds 0..86400000");
+        f->trigger = KM_TRIG_AT_TIME;
+        f->at_us = (uint64_t)(at->valuedouble * 1000.0 + 0.5);
+    }
+    if (after != NULL) {
+        kp = jp_key(p, "after_syscalls");
+        if (get_uint(c, &kp, after, 1, UINT32_MAX, &u))
+            return -1;
+        f->trigger = KM_TRIG_AFTER_SYSCALLS;
+        f->nth = u;
+    }
+    if (ev != NULL) {
+        kp = jp_key(p, "on_event");
+        if (get_string(c, &kp, ev, 1, f->event, sizeof f->event))
+            return -1;
+        f->trigger = KM_TRIG_NTH;
+        f->nth = 1;
+    }
+    if (nth != NULL) {
+        kp = jp_key(p, "nth");
+        if (get_uint(c, &kp, nth, 1, UINT32_MAX, &u))
+            return -1;
+        f->trigger = KM_TRIG_NTH;
+        f->nth = u;
+    }
+    if (rate != NULL) {
+        kp = jp_key(p, "rate");
+        if (!cJSON_IsNumber(rate) || rate->valuedouble <= 0 || rate->valuedouble > 1)
+            return fail_got(c, &kp, rate, "expected a probability in (0, 1]");
+        f->trigger = KM_TRIG_RATE;
+        f->rate_ppm = (uint32_t)(rate->valuedouble * 1e6 + 0.5);
+    }
+
+    kp = jp_key(p, "match");
+    if ((v = member(o, "match")) != NULL) {
+        if (!stream && f->kind != KM_INJ_CORRUPT_BUFFER)
+            return fail(c, &kp, "unknown key for a %s (a match applies to syscall_error, "
+                                "drop_upcall, delay_upcall and corrupt_buffer)",
+                        km_inject_kind_name(f->kind));
+        if (parse_match(c, &kp, v, f))
+            return -1;
+        if (f->kind != KM_INJ_SYSCALL_ERROR && f->match_class >= 0)
+            return fail(c, &kp, "expected no \"class\": it matches syscalls, not upcalls or buffers");
+    }
+    if (f->kind == KM_INJ_CORRUPT_BUFFER && (f->match_driver < 0 || f->match_number < 0))
+        return fail(c, p, "expected \"match\" with \"driver\" and \"number\" of the allowed buffer "
+                          "to corrupt");
+
+    kp = jp_key(p, "error");
+    v = member(o, "error");
+    if (f->kind == KM_INJ_SYSCALL_ERROR) {
+        if (v == NULL)
+            return fail(c, p, "missing required key \"error\" (an ErrorCode name such as \"FAIL\")");
+        int code = 0;
+        for (int i = 1; i <= 13; i++)
+            if (cJSON_IsString(v) && strcmp(v->valuestring, km_err_name(i)) == 0)
+                code = i;
+        if (code == 0)
+            return fail_got(c, &kp, v, "expected an ErrorCode name: FAIL, BUSY, ALREADY, OFF, "
+                                       "RESERVE, INVAL, SIZE, CANCEL, NOMEM, NOSUPPORT, NODEVICE, "
+                                       "UNINSTALLED or NOACK");
+        f->error = (uint32_t)code;
+    } else if (v != NULL) {
+        return fail(c, &kp, "unknown key for a %s (\"error\" is for syscall_error)",
+                    km_inject_kind_name(f->kind));
+    }
+    kp = jp_key(p, "delay_us");
+    v = member(o, "delay_us");
+    if (f->kind == KM_INJ_DELAY_UPCALL) {
+        if (v == NULL)
+            return fail(c, p, "missing required key \"delay_us\"");
+        if (get_uint(c, &kp, v, 1, 86400000000ull, &f->delay_us))
+            return -1;
+    } else if (v != NULL) {
+        return fail(c, &kp, "unknown key for a %s (\"delay_us\" is for delay_upcall)",
+                    km_inject_kind_name(f->kind));
+    }
+    kp = jp_key(p, "bits");
+    if ((v = member(o, "bits")) != NULL) {
+        if (f->kind != KM_INJ_CORRUPT_BUFFER)
+            return fail(c, &kp, "unknown key for a %s (\"bits\" is for corrupt_buffer)",
+                        km_inject_kind_name(f->kind));
+        if (get_u32(c, &kp, v, 1, 1u << 20, &f->bits))
+            return -1;
+    }
+    kp = jp_key(p, "code");
+    if ((v = member(o, "code")) != NULL) {
+        if (f->kind != KM_INJ_EXIT && f->kind != KM_INJ_RESTART)
+            return fail(c, &kp, "unknown key for a %s (\"code\" is for exit and restart)",
+                        km_inject_kind_name(f->kind));
+        if (get_u32(c, &kp, v, 0, UINT32_MAX, &f->code))
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_faults(struct ctx *c, const struct jpath *root, const cJSON *v,
+                        struct scn_scenario *s)
+{
+    struct jpath p = jp_key(root, "faults");
+    if (!cJSON_IsArray(v))
+        return fail_got(c, &p, v, "expected an array of faults");
+    size_t n = (size_t)cJSON_GetArraySize(v);
+    if (n > 256)
+        return fail(c, &p, "expected at most 256 faults, got %zu", n);
+    s->faults = calloc(n ? n : 1, sizeof *s->faults);
+    if (s->faults == NULL)
+        return fail_oom(c);
+    const cJSON *it;
+    size_t i = 0;
+    cJSON_ArrayForEach(it, v)
+    {
+        struct jpath fp = jp_index(&p, i);
+        if (parse_fault(c, &fp, it, s, &s->faults[i]))
+            return -1;
+        s->n_faults = ++i;
+    }
+    return 0;
+}
+
 static int parse_expect_app(struct ctx *c, const struct jpath *p, const cJSON *o,
                             const struct scn_scenario *s, struct scn_expect_app *e)
 {
@@ -1541,15 +1773,8 @@ static int parse_scenario(struct ctx *c, const cJSON *top, const struct scn_sear
     if ((v = member(top, "ipc")) != NULL && parse_ipc(c, &root, v, s))
         return -1;
 
-    kp = jp_key(&root, "faults");
-    if ((v = member(top, "faults")) != NULL) {
-        if (!cJSON_IsArray(v))
-            return fail_got(c, &kp, v, "expected an array");
-        if (cJSON_GetArraySize(v) != 0)
-            return fail_got(c, &kp, v,
-                            "expected an empty array (fault injection is not "
-                            "available yet)");
-    }
+    if ((v = member(top, "faults")) != NULL && parse_faults(c, &root, v, s))
+        return -1;
 
     if ((v = member(top, "expect")) != NULL && parse_expect(c, &root, v, s))
         return -1;
@@ -1622,6 +1847,7 @@ void scn_free(struct scn_scenario *s)
         free_strings(e->not_contains, e->n_not_contains);
     }
     free(s->expect.apps);
+    free(s->faults);
     free_strings(s->expect.console_order, s->expect.n_console_order);
     free_strings(s->expect.findings, s->expect.n_findings);
     memset(s, 0, sizeof *s);

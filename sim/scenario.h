@@ -81,6 +81,24 @@ struct scn_app {
     char **argv;                     /* extra arguments, NULL-terminated */
 };
 
+/* One fault of the injection schedule (applies to every instance it names). */
+struct scn_fault {
+    enum km_inject_kind kind;
+    char app[SCN_NAME_MAX];   /* app or instance name */
+    enum km_trigger trigger;
+    uint64_t at_us;           /* KM_TRIG_AT_TIME, virtual microseconds */
+    uint64_t nth;             /* after_syscalls / nth */
+    uint32_t rate_ppm;        /* rate, parts per million */
+    char event[32];           /* on_event, "" for the kind's own stream */
+    int32_t match_class;      /* -1 = any */
+    int64_t match_driver, match_number;
+    uint32_t allow_class;     /* KM_SYS_ALLOW_RW / KM_SYS_ALLOW_RO */
+    uint32_t error;           /* syscall_error */
+    uint64_t delay_us;        /* delay_upcall */
+    uint32_t bits;            /* corrupt_buffer */
+    uint32_t code;            /* exit / restart completion code */
+};
+
 struct scn_scenario {
     char path[SCN_PATH_MAX];  /* the file it came from */
     char name[SCN_NAME_MAX];
@@ -94,6 +112,8 @@ struct scn_scenario {
     char ipc_mechanism[32];   /* "none" until IPC capsules exist */
     size_t n_apps;            /* instances, expanded */
     struct scn_app *apps;
+    size_t n_faults;
+    struct scn_fault *faults;
     struct scn_expect expect;
 };
 
