@@ -237,6 +237,20 @@ struct km_inject_rule {
 /* What the host side must make the app do when it next runs. */
 enum km_host_inject { KM_HOST_NONE = 0, KM_HOST_TOUCH = 1, KM_HOST_HANG = 2 };
 
+/* ---- IPC mechanism ---------------------------------------------------- */
+
+/* Which IPC capsule the board includes (the scenario's "ipc" key). */
+struct km_ipc_config {
+    /* "legacy": Tock's IPC driver 0x10000 (kernel/src/ipc.rs); NULL or
+     * "none": no IPC driver at all (commands to 0x10000 answer NODEVICE).
+     * Borrowed. */
+    const char *mechanism;
+    /* legacy only: refuse a notify whose shared buffer the target's MPU
+     * cannot expose (the fix discussed in tock/tock#1993) instead of
+     * ignoring the failure as upstream does. */
+    bool refuse_unexposable;
+};
+
 struct km_config {
     struct km_memory mem;
     uint64_t clock_hz;       /* CPU clock: virtual cycles per second */
@@ -255,6 +269,7 @@ struct km_config {
     const struct km_proc_config *procs; /* nprocs entries (borrowed) */
     unsigned ninject;
     const struct km_inject_rule *inject; /* ninject rules (borrowed) */
+    struct km_ipc_config ipc; /* the IPC capsule the board includes */
     /* Called for each event the outside world should see; may be NULL. */
     void (*on_event)(void *ctx, const struct km_event *ev);
     void *ctx;
@@ -273,6 +288,8 @@ enum km_event_kind {
     KM_EV_INJECT,    /* a fault-injection rule fired */
     KM_EV_KILL,      /* the app's host process must be SIGKILLed (injection) */
     KM_EV_FAULT,     /* a process faulted (before its fault policy acts) */
+    KM_EV_NOTICE,    /* something a user should see that upstream keeps
+                        silent (an IPC window the MPU refused, ignored) */
 };
 
 struct km_event {
@@ -305,6 +322,9 @@ struct km_event {
             enum km_inject_kind kind;
             const char *detail; /* valid during the callback only */
         } inject;
+        struct {
+            const char *text;   /* valid during the callback only */
+        } notice;
     } u;
 };
 
@@ -370,6 +390,8 @@ struct km_proc_stats {
     uint64_t run_cycles;       /* virtual cycles charged to it */
     uint32_t restart_count;
     uint32_t fault_count;
+    uint64_t ipc_windows;         /* MPU regions legacy IPC added to it */
+    uint64_t ipc_windows_refused; /* shared buffers its MPU could not expose */
 };
 
 struct km_proc_info {

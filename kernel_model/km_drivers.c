@@ -7,6 +7,7 @@ static const struct km_driver_ops *const km_drivers[] = {
     &km_drv_console_ops,
     &km_drv_led_ops,
     &km_drv_rng_ops,
+    &km_drv_ipc_legacy_ops, /* only when the scenario's ipc mechanism is "legacy" */
 };
 
 #define KM_NDRIVERS (sizeof(km_drivers) / sizeof(km_drivers[0]))
@@ -19,6 +20,42 @@ const struct km_driver_ops *km_driver_find(uint32_t num)
     return NULL;
 }
 
+const struct km_driver_ops *km_driver_lookup(const struct km_kernel *k, uint32_t num)
+{
+    const struct km_driver_ops *d = km_driver_find(num);
+    if (d != NULL && d->present != NULL && !d->present(k))
+        return NULL;
+    return d;
+}
+
+/* A capsule with per-process slots has one per process of the board
+ * (NUM_PROCS), bounded by what a grant can hold. */
+static unsigned km_driver_slots(const struct km_kernel *k, unsigned max)
+{
+    return k->nprocs < max ? k->nprocs : max;
+}
+
+unsigned km_driver_n_upcalls(const struct km_kernel *k, const struct km_driver_ops *d)
+{
+    if (d->per_process_slots)
+        return km_driver_slots(k, KM_MAX_UPCALLS);
+    return d->n_upcalls;
+}
+
+unsigned km_driver_n_allows(const struct km_kernel *k, const struct km_driver_ops *d, uint32_t cls)
+{
+    switch (cls) {
+    case KM_SYS_ALLOW_RW:
+        if (d->per_process_slots)
+            return km_driver_slots(k, KM_MAX_RW_ALLOWS);
+        return d->n_rw;
+    case KM_SYS_ALLOW_RO:
+        return d->n_ro;
+    default:
+        return d->n_ur;
+    }
+}
+
 size_t km_driver_list(const struct km_driver_desc **list)
 {
     static const struct km_driver_desc descs[] = {
@@ -26,6 +63,7 @@ size_t km_driver_list(const struct km_driver_desc **list)
         {0x1, "console"},
         {0x2, "led"},
         {0x40001, "rng"},
+        {0x10000, "ipc (legacy; with \"ipc\": {\"mechanism\": \"legacy\"})"},
     };
     *list = descs;
     return sizeof(descs) / sizeof(descs[0]);

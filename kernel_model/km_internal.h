@@ -8,8 +8,13 @@
 #define KM_TASK_QUEUE_LEN 10    /* kernel/src/process_standard.rs: tasks ring */
 #define KM_MIN_QUANTA_US 500    /* kernel/src/kernel.rs MIN_QUANTA_THRESHOLD_US */
 #define KM_MAX_GRANTS 16        /* grant pointer slots per process */
-#define KM_MAX_UPCALLS 4        /* subscribe numbers per driver, at most */
-#define KM_MAX_ALLOWS 4         /* allow numbers per driver and kind, at most */
+/* Legacy IPC (km_ipc_legacy.c) has one subscribe number and one
+ * read-write allow number per process slot (kernel/src/ipc.rs:
+ * UpcallCount<NUM_PROCS>, AllowRwCount<NUM_PROCS>), hence these sizes. */
+#define KM_MAX_PROCS 64         /* process slots, at most (a scenario's limit) */
+#define KM_MAX_UPCALLS KM_MAX_PROCS   /* subscribe numbers per driver, at most */
+#define KM_MAX_RW_ALLOWS KM_MAX_PROCS /* read-write allow numbers per driver */
+#define KM_MAX_ALLOWS 4         /* read-only / userspace-readable allow numbers */
 
 /* Estimated grant-region bytes (32-bit target) until the MPU work makes the
  * layout exact: the grant pointer table, the task ring and the process
@@ -28,13 +33,21 @@ struct km_process;
 enum km_task_kind {
     KM_TASK_FUNCTION_CALL, /* an upcall to run, or the init function */
     KM_TASK_RETURN_VALUE,  /* a null upcall: only yield-wait-for sees it */
+    KM_TASK_IPC,           /* Task::IPC: a legacy IPC notify (km_ipc_legacy.c) */
 };
+
+/* Task::IPC's IPCUpcallType (kernel/src/ipc.rs). */
+enum km_ipc_kind { KM_IPC_SERVICE, KM_IPC_CLIENT };
 
 struct km_task {
     enum km_task_kind kind;
     bool from_kernel;      /* FunctionCallSource::Kernel (the init call) */
     uint32_t driver, subnum;
     struct km_upcall up;
+    /* KM_TASK_IPC only: the notifying process and its identity then */
+    int ipc_from;             /* sender's process index */
+    uint32_t ipc_from_pid;    /* its process_id: stale once it restarted */
+    enum km_ipc_kind ipc_kind;
 };
 
 struct km_buffer {
@@ -50,7 +63,7 @@ struct km_grant {
     bool used;
     uint32_t driver;
     struct km_saved_upcall upcalls[KM_MAX_UPCALLS];
-    struct km_buffer rw[KM_MAX_ALLOWS];
+    struct km_buffer rw[KM_MAX_RW_ALLOWS];
     struct km_buffer ro[KM_MAX_ALLOWS];
     struct km_buffer ur[KM_MAX_ALLOWS];
     uint64_t driver_state[4]; /* a driver's own per-process words */
@@ -106,6 +119,11 @@ struct km_driver_ops {
     const char *name;
     bool has_grant;                      /* false: the capsule keeps no per-process grant */
     uint8_t n_upcalls, n_rw, n_ro, n_ur; /* grant sizes */
+    /* true: n_upcalls and n_rw are the number of processes instead (the
+     * capsule's NUM_PROCS), see km_driver_n_upcalls / km_driver_n_allows */
+    bool per_process_slots;
+    /* NULL: always there; else whether this kernel's board includes it */
+    bool (*present)(const struct km_kernel *k);
     /* command: fill *ret (variant + values); process is p. */
     void (*command)(struct km_kernel *k, struct km_process *p, uint32_t cmd, uint32_t a1,
                     uint32_t a2, struct km_regs *ret);
@@ -278,6 +296,23 @@ void km_ret_failure_u32(struct km_regs *r, int err, uint32_t v);
 const struct km_driver_ops *km_driver_find(uint32_t num);
 extern const struct km_driver_ops km_drv_alarm_ops, km_drv_console_ops, km_drv_led_ops,
     km_drv_rng_ops;
+/* ---- legacy IPC support (km_ipc_legacy.c, km_drivers.c) ---- */
+extern const struct km_driver_ops km_drv_ipc_legacy_ops;
+/* km_driver_find, but NULL for a driver this kernel's board leaves out. */
+const struct km_driver_ops *km_driver_lookup(const struct km_kernel *k, uint32_t num);
+/* The driver's subscribe numbers, and allow numbers of class cls. */
+unsigned km_driver_n_upcalls(const struct km_kernel *k, const struct km_driver_ops *d);
+unsigned km_driver_n_allows(const struct km_kernel *k, const struct km_driver_ops *d, uint32_t cls);
+/* enqueue_task: 0, -NODEVICE (p not alive) or -NOMEM (queue full, and the
+ * dropped-upcall counter goes up). */
+int km_enqueue(struct km_process *p, const struct km_task *t);
+/* p's MPU configuration changed: the host view must be rebuilt. */
+void km_mpu_changed(struct km_process *p);
+/* do_process dequeued Task::IPC t on target (kernel.rs): schedule the
+ * upcall, exposing the sender's buffer (IPC::schedule_upcall). */
+void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target,
+                           const struct km_task *t);
+/* ---- end legacy IPC support ---- */
 
 /* Fault injection hooks (km_inject.c). */
 int km_inj_init(struct km_kernel *k);

@@ -272,7 +272,7 @@ static uint32_t km_initial_kernel_bytes(void)
 
 static void km_task_push(struct km_process *p, const struct km_task *t);
 
-static void km_mpu_changed(struct km_process *p)
+void km_mpu_changed(struct km_process *p)
 {
     p->mpu_generation++;
 }
@@ -521,7 +521,8 @@ struct km_upcall_id {
 
 static bool km_task_matches(const struct km_task *t, const struct km_upcall_id *id)
 {
-    return !t->from_kernel && t->driver == id->driver && t->subnum == id->subnum;
+    /* Task::IPC matches no upcall id (process_standard.rs remove_upcall) */
+    return t->kind != KM_TASK_IPC && !t->from_kernel && t->driver == id->driver && t->subnum == id->subnum;
 }
 
 /* remove_pending_upcalls: drops FunctionCall tasks from a driver upcall id;
@@ -563,7 +564,7 @@ bool km_proc_ready(const struct km_process *p)
 
 /* enqueue_task: NODEVICE if the process is not alive, NOMEM if the queue is
  * full (and the dropped-upcall counter goes up). */
-static int km_enqueue(struct km_process *p, const struct km_task *t)
+int km_enqueue(struct km_process *p, const struct km_task *t)
 {
     if (!km_is_running(p))
         return -KM_ENODEVICE;
@@ -579,10 +580,10 @@ static int km_enqueue(struct km_process *p, const struct km_task *t)
 
 /* ---- Grants ----------------------------------------------------------- */
 
-static uint32_t km_grant_bytes(const struct km_driver_ops *d)
+static uint32_t km_grant_bytes(const struct km_kernel *k, const struct km_driver_ops *d)
 {
-    return KM_GRANT_HEADER_BYTES + d->n_upcalls * KM_UPCALL_BYTES +
-           (uint32_t)(d->n_rw + d->n_ro + d->n_ur) * KM_ALLOW_BYTES;
+    return KM_GRANT_HEADER_BYTES + km_driver_n_upcalls(k, d) * KM_UPCALL_BYTES +
+           (km_driver_n_allows(k, d, KM_SYS_ALLOW_RW) + d->n_ro + d->n_ur) * KM_ALLOW_BYTES;
 }
 
 struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_t driver,
@@ -608,7 +609,7 @@ struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_
     }
     /* The grant comes out of the kernel-owned top of the block; it may not
      * cross the app break (process_standard.rs, allocate_in_grant_region). */
-    uint32_t need = km_grant_bytes(d);
+    uint32_t need = km_grant_bytes(k, d);
     uint32_t new_break = (p->kernel_break - need) & ~7u; /* grant alignment */
     const struct km_mpu *m = &k->cfg.mpu;
     if (need > p->kernel_break || new_break < p->app_break ||
@@ -706,7 +707,7 @@ static void km_sys_subscribe(struct km_kernel *k, struct km_process *p, const st
         km_ret_failure_2(ret, KM_EINVAL, fn, appdata);
         return;
     }
-    const struct km_driver_ops *d = km_driver_find(driver);
+    const struct km_driver_ops *d = km_driver_lookup(k, driver);
     if (d == NULL) {
         km_ret_failure_2(ret, KM_ENODEVICE, fn, appdata);
         return;
@@ -723,7 +724,7 @@ static void km_sys_subscribe(struct km_kernel *k, struct km_process *p, const st
         km_ret_failure_2(ret, err, fn, appdata);
         return;
     }
-    if (subnum >= d->n_upcalls) {
+    if (subnum >= km_driver_n_upcalls(k, d)) {
         km_ret_failure_2(ret, KM_ENOSUPPORT, fn, appdata);
         return;
     }
@@ -738,7 +739,7 @@ static void km_sys_subscribe(struct km_kernel *k, struct km_process *p, const st
 static void km_sys_command(struct km_kernel *k, struct km_process *p, const struct km_regs *r,
                            struct km_regs *ret)
 {
-    const struct km_driver_ops *d = km_driver_find((uint32_t)r->r[0]);
+    const struct km_driver_ops *d = km_driver_lookup(k, (uint32_t)r->r[0]);
     if (d == NULL) {
         km_ret_failure(ret, KM_ENODEVICE);
         return;
@@ -752,7 +753,7 @@ static void km_sys_allow(struct km_kernel *k, struct km_process *p, uint32_t cls
 {
     uint32_t driver = (uint32_t)r->r[0], num = (uint32_t)r->r[1];
     uint64_t ptr = r->r[2], len = r->r[3];
-    const struct km_driver_ops *d = km_driver_find(driver);
+    const struct km_driver_ops *d = km_driver_lookup(k, driver);
     if (d == NULL) {
         km_ret_failure_2(ret, KM_ENODEVICE, ptr, len);
         return;
@@ -791,7 +792,7 @@ static void km_sys_allow(struct km_kernel *k, struct km_process *p, uint32_t cls
     switch (cls) {
     case KM_SYS_ALLOW_RW:
         slot = g->rw;
-        count = d->n_rw;
+        count = km_driver_n_allows(k, d, KM_SYS_ALLOW_RW);
         break;
     case KM_SYS_ALLOW_RO:
         slot = g->ro;
@@ -1285,6 +1286,12 @@ static bool km_do_process_step(struct km_kernel *k, struct km_dispatch *d)
         return true;
     case KM_STATE_YIELDED:
         km_task_pop(p, &t);
+        if (t.kind == KM_TASK_IPC) {
+            /* Task::IPC: the IPC capsule schedules the upcall now, behind
+             * any queued task; the process stays Yielded (kernel.rs) */
+            km_ipc_legacy_deliver(k, p, &t);
+            return false;
+        }
         if (t.kind == KM_TASK_RETURN_VALUE) {
             /* TRD104: yield-wait does not wake for a null upcall */
             km_stop_current(k, KM_STOP_NO_WORK);

@@ -52,4 +52,5 @@ const struct km_sched_ops km_sched_round_robin_ops = {
     .default_timeslice_us = 10000,
     .next = rr_next,
     .result = rr_result,
+    .continue_process = km_sched_continue_default,
 };

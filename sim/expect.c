@@ -112,6 +112,42 @@ static int check_app(const struct scn_expect_app *e, const struct scn_app *app,
         finish_check(r, c,
                      ar->info.has_completion_code && ar->info.completion_code == e->completion_code);
     }
+    if (e->has_fault_count) {
+        struct expect_check *c = add_check(r, app->name, "fault_count");
+        if (c == NULL)
+            return -1;
+        snprintf(c->expected, sizeof(c->expected), "%u", e->fault_count);
+        snprintf(c->actual, sizeof(c->actual), "%u", ar->info.stats.fault_count);
+        finish_check(r, c, ar->info.stats.fault_count == e->fault_count);
+    }
+    if (e->n_after_contains) {
+        /* the console from the first chunk that arrived at or after the time */
+        size_t from = ar->console_len;
+        for (size_t i = 0; i < ar->n_marks; i++)
+            if (ar->marks[i].time_us >= e->after_us) {
+                from = ar->marks[i].offset;
+                break;
+            }
+        size_t at = from;
+        for (size_t i = 0; i < e->n_after_contains; i++) {
+            struct expect_check *c = add_check(r, app->name, "console_after");
+            if (c == NULL)
+                return -1;
+            char q[200];
+            quote(q, sizeof(q), e->after_contains[i]);
+            snprintf(c->expected, sizeof(c->expected), "%s after %llu.%03llu ms", q,
+                     (unsigned long long)(e->after_us / 1000), (unsigned long long)(e->after_us % 1000));
+            const char *hit = strstr(con + at, e->after_contains[i]);
+            if (hit) {
+                snprintf(c->actual, sizeof(c->actual), "found at offset %zu", (size_t)(hit - con));
+                at = (size_t)(hit - con) + strlen(e->after_contains[i]);
+            } else {
+                snprintf(c->actual, sizeof(c->actual),
+                         "not found in the %zu bytes printed from then on", strlen(con) - from);
+            }
+            finish_check(r, c, hit != NULL);
+        }
+    }
     if (e->has_restart_count) {
         struct expect_check *c = add_check(r, app->name, "restart_count");
         if (c == NULL)

@@ -307,7 +307,7 @@ static int cmd_list(void)
         printf("  0x%05x %s\n", drv[i].num, drv[i].name);
     printf("fault policies:\n  panic\n  stop\n  restart\n  threshold_restart(n)\n"
            "  threshold_restart_then_panic(n)\n");
-    printf("ipc mechanisms:\n  none\n");
+    printf("ipc mechanisms:\n  none\n  legacy (driver 0x10000; option refuse_unexposable)\n");
     return EXIT_PASS;
 }
 

@@ -72,6 +72,8 @@ struct app_host {
     char *console;           /* capture of everything printed */
     size_t console_len, console_cap;
     uint64_t console_dropped;  /* bytes beyond the capture limit */
+    struct run_console_mark *marks; /* when each console chunk arrived */
+    size_t n_marks, cap_marks;
     char line[512];          /* live line being assembled */
     size_t line_len;
 };
@@ -770,6 +772,23 @@ static void transcript_add(struct runner *r, const char *name, const char *text,
                                          (int)len, text);
 }
 
+/* Remembers at which virtual time the next console bytes of a arrive, for
+ * the console_after expectation. */
+static void console_mark(struct app_host *a, uint64_t time_us)
+{
+    if (a->n_marks == a->cap_marks) {
+        size_t cap = a->cap_marks ? a->cap_marks * 2 : 64;
+        struct run_console_mark *m = realloc(a->marks, cap * sizeof(*m));
+        if (m == NULL)
+            return;
+        a->marks = m;
+        a->cap_marks = cap;
+    }
+    a->marks[a->n_marks].time_us = time_us;
+    a->marks[a->n_marks].offset = a->console_len;
+    a->n_marks++;
+}
+
 static void console_flush_line(struct app_host *a)
 {
     struct runner *r = a->r;
@@ -827,6 +846,7 @@ static void on_km_event(void *ctx, const struct km_event *ev)
     struct app_host *a = ev->proc >= 0 ? &r->apps[ev->proc] : NULL;
     switch (ev->kind) {
     case KM_EV_CONSOLE:
+        console_mark(a, km_cycles_to_ns(r->k, ev->time) / 1000u);
         console_append(a, ev->u.console.data, ev->u.console.len);
         console_live(a, ev->u.console.data, ev->u.console.len);
         break;
@@ -871,6 +891,11 @@ static void on_km_event(void *ctx, const struct km_event *ev)
         break;
     case KM_EV_INJECT:
         injection_add(r, a, ev);
+        break;
+    case KM_EV_NOTICE: /* e.g. an IPC window the MPU refused (legacy IPC) */
+        if (!r->opt->quiet && r->opt->console)
+            fprintf(r->opt->console, "[%s] kernel: %s\n", a ? a->cfg->name : "-",
+                    ev->u.notice.text);
         break;
     case KM_EV_STATE:
         break;
@@ -954,6 +979,9 @@ static void runner_collect(struct runner *r)
         res->apps[i].console_len = a->console_len;
         res->apps[i].host_spawns = a->spawns;
         res->apps[i].console_dropped = a->console_dropped;
+        res->apps[i].marks = a->marks;
+        res->apps[i].n_marks = a->n_marks;
+        a->marks = NULL;
         a->console = NULL;
     }
 }
@@ -1076,6 +1104,8 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
         res->host_error = true;
         goto out_mem;
     }
+    kc->ipc.mechanism = s->ipc_mechanism; /* legacy IPC: "none" or "legacy" */
+    kc->ipc.refuse_unexposable = s->ipc_refuse_unexposable;
     kc->on_event = on_km_event;
     kc->ctx = r;
     for (size_t i = 0; i < r->n; i++) {
@@ -1128,6 +1158,7 @@ out_mem:
     if (r->apps)
         for (size_t i = 0; i < r->n; i++) {
             free(r->apps[i].console);
+            free(r->apps[i].marks);
             if (r->apps[i].view)
                 munmap(r->apps[i].view, IPCSIM_CONTROL_SIZE);
             if (r->apps[i].ctl_fd >= 0)
@@ -1153,8 +1184,10 @@ out_mem:
 
 void run_result_free(struct run_result *res)
 {
-    for (size_t i = 0; i < res->n_apps; i++)
+    for (size_t i = 0; i < res->n_apps; i++) {
         free(res->apps[i].console);
+        free(res->apps[i].marks);
+    }
     free(res->apps);
     res->apps = NULL;
     res->n_apps = 0;

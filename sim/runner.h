@@ -20,12 +20,20 @@ struct run_options {
     bool memory_map;        /* print every process's memory map at boot */
 };
 
+/* Where the console stood when a chunk arrived at a virtual time. */
+struct run_console_mark {
+    uint64_t time_us;
+    size_t offset;
+};
+
 /* One app instance's outcome. */
 struct run_app_result {
     struct km_proc_info info;
     char *console;          /* everything it printed (owned) */
     size_t console_len;
     uint64_t console_dropped; /* bytes printed beyond the 8 MiB capture */
+    struct run_console_mark *marks; /* owned */
+    size_t n_marks;
     uint32_t host_spawns;   /* Linux processes started for it */
 };
 

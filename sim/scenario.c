@@ -39,7 +39,7 @@
  * implements it. */
 
 /* IPC mechanisms a scenario may name. */
-static const char *const scn_ipc_mechanisms[] = {"none"};
+static const char *const scn_ipc_mechanisms[] = {"none", "legacy"};
 
 /* MPU models a platform may name. */
 static const char *const scn_mpu_kinds[] = {"armv7m", "armv8m", "riscv_pmp"};
@@ -61,15 +61,15 @@ static const char *const scn_top_keys[] = {"name",     "description", "seed", "d
                                            "platform", "kernel",      "apps", "ipc",
                                            "faults",   "expect"};
 static const char *const scn_kernel_keys[] = {"scheduler", "timeslice_us", "fault_policy"};
-static const char *const scn_ipc_keys[] = {"mechanism"};
+static const char *const scn_ipc_keys[] = {"mechanism", "refuse_unexposable"};
 static const char *const scn_app_keys[] = {"name",         "program", "package_name",
                                            "ram",          "stack",   "priority",
                                            "fault_policy", "args",    "instances"};
 static const char *const scn_expect_keys[] = {"end_reason", "console_order", "findings_contain",
                                               "apps"};
-static const char *const scn_expect_app_keys[] = {"console_contains",     "console_matches",
-                                                  "console_not_contains", "state",
-                                                  "completion_code",      "restart_count"};
+static const char *const scn_expect_app_keys[] = {
+    "console_contains", "console_matches", "console_not_contains", "console_after", "state",
+    "completion_code",  "restart_count",   "fault_count"};
 static const char *const scn_platform_keys[] = {
     "name",       "description", "mpu",      "mpu_regions", "mpu_min_region_size", "mpu_epmp",
     "sram_base",  "sram_size",   "kernel_ram", "flash_base", "flash_size",         "clock_hz",
@@ -1570,6 +1570,31 @@ static int parse_expect_app(struct ctx *c, const struct jpath *p, const cJSON *o
             return -1;
         e->has_restart_count = true;
     }
+    kp = jp_key(p, "fault_count");
+    if ((v = member(o, "fault_count")) != NULL) {
+        if (get_u32(c, &kp, v, 0, UINT32_MAX, &e->fault_count))
+            return -1;
+        e->has_fault_count = true;
+    }
+    kp = jp_key(p, "console_after");
+    if ((v = member(o, "console_after")) != NULL) {
+        static const char *const keys[] = {"ms", "contains"};
+        if (!cJSON_IsObject(v))
+            return fail_got(c, &kp, v, "expected an object {\"ms\": ..., \"contains\": [...]}");
+        if (check_keys(c, &kp, v, keys, 2))
+            return -1;
+        const cJSON *ms = required(c, &kp, v, "ms");
+        struct jpath mp = jp_key(&kp, "ms");
+        if (ms == NULL)
+            return -1;
+        if (!cJSON_IsNumber(ms) || ms->valuedouble < 0 || ms->valuedouble > 86400000.0)
+            return fail_got(c, &mp, ms, "expected milliseconds 0..86400000");
+        e->after_us = (uint64_t)(ms->valuedouble * 1000.0 + 0.5);
+        const cJSON *ct = required(c, &kp, v, "contains");
+        struct jpath cp = jp_key(&kp, "contains");
+        if (ct == NULL || get_strings(c, &cp, ct, false, &e->after_contains, &e->n_after_contains))
+            return -1;
+    }
     return 0;
 }
 
@@ -1673,11 +1698,22 @@ static int parse_ipc(struct ctx *c, const struct jpath *root, const cJSON *o,
     struct jpath kp = jp_key(&p, "mechanism");
     if (!cJSON_IsString(v) ||
         !in_list(v->valuestring, scn_ipc_mechanisms, ARRAY_LEN(scn_ipc_mechanisms)))
-        /* Until a capsule exists, "none" is the only entry. */
-        return fail_one_of(
-            c, &kp, v, "", scn_ipc_mechanisms, ARRAY_LEN(scn_ipc_mechanisms),
-            ARRAY_LEN(scn_ipc_mechanisms) == 1 ? " (IPC mechanisms are not available yet)" : "");
+        return fail_one_of(c, &kp, v, "", scn_ipc_mechanisms, ARRAY_LEN(scn_ipc_mechanisms), "");
     snprintf(s->ipc_mechanism, sizeof s->ipc_mechanism, "%s", v->valuestring);
+    /* ---- legacy IPC: "refuse_unexposable" (tock/tock#1993) ---- */
+    s->ipc_refuse_unexposable = false;
+    kp = jp_key(&p, "refuse_unexposable");
+    if ((v = member(o, "refuse_unexposable")) != NULL) {
+        if (!cJSON_IsBool(v))
+            return fail_got(c, &kp, v, "expected true or false");
+        if (strcmp(s->ipc_mechanism, "legacy") != 0)
+            return fail_got(c, &kp, v,
+                            "expected no \"refuse_unexposable\" with mechanism \"%s\" (it "
+                            "applies to \"legacy\" only)",
+                            s->ipc_mechanism);
+        s->ipc_refuse_unexposable = cJSON_IsTrue(v);
+    }
+    /* ---- end legacy IPC ---- */
     return 0;
 }
 
@@ -1845,6 +1881,7 @@ void scn_free(struct scn_scenario *s)
         free_strings(e->contains, e->n_contains);
         free_strings(e->matches, e->n_matches);
         free_strings(e->not_contains, e->n_not_contains);
+        free_strings(e->after_contains, e->n_after_contains);
     }
     free(s->expect.apps);
     free(s->faults);

@@ -53,6 +53,11 @@ struct scn_expect_app {
     uint32_t completion_code;
     bool has_restart_count;
     uint32_t restart_count;
+    bool has_fault_count;
+    uint32_t fault_count;
+    uint64_t after_us;       /* console_after: from this virtual time on */
+    size_t n_after_contains;
+    char **after_contains;   /* substrings printed after it, in order */
 };
 
 struct scn_expect {
@@ -109,7 +114,8 @@ struct scn_scenario {
     char scheduler[32];
     uint32_t timeslice_us;
     struct km_fault_policy default_fault_policy;
-    char ipc_mechanism[32];   /* "none" until IPC capsules exist */
+    char ipc_mechanism[32];   /* "none" or "legacy" */
+    bool ipc_refuse_unexposable; /* legacy: refuse unexposable buffers (#1993) */
     size_t n_apps;            /* instances, expanded */
     struct scn_app *apps;
     size_t n_faults;

@@ -23,8 +23,10 @@ void h_opts_init(struct h_opts *o, unsigned nprocs)
     o->mpu_regions = 4;
     o->mpu_min_region = 4;
     o->initial_app_brk = 32;
-    for (unsigned i = 0; i < H_MAX_PROCS; i++)
+    for (unsigned i = 0; i < H_MAX_PROCS; i++) {
         o->policy[i].kind = KM_FP_PANIC;
+        o->priority[i] = i;
+    }
 }
 
 static void h_on_event(void *ctx, const struct km_event *ev)
@@ -60,8 +62,17 @@ static void h_on_event(void *ctx, const struct km_event *ev)
         h->finding = ev->u.finding.text;
         break;
     case KM_EV_INJECT:
+        snprintf(h->inject_detail, sizeof(h->inject_detail), "%s", ev->u.inject.detail);
+        h->injections++;
+        break;
     case KM_EV_KILL:
+        h->kills++;
+        break;
     case KM_EV_FAULT:
+        break;
+    case KM_EV_NOTICE:
+        snprintf(h->notice, sizeof(h->notice), "%s", ev->u.notice.text);
+        h->notices++;
         break;
     case KM_EV_PANIC:
         snprintf(h->panic_reason, sizeof(h->panic_reason), "%s",
@@ -89,7 +100,7 @@ struct harness *h_open(const struct h_opts *o)
         h->procs[i].name = h->names[i];
         h->procs[i].package_name = h->pkgs[i];
         h->procs[i].min_ram = o->min_ram;
-        h->procs[i].priority = i;
+        h->procs[i].priority = o->priority[i];
         h->procs[i].fault_policy = o->policy[i];
         h->procs[i].flash_start = H_FLASH_BASE + i * H_FLASH_IMAGE;
         h->procs[i].flash_size = H_FLASH_IMAGE;
@@ -106,7 +117,7 @@ struct harness *h_open(const struct h_opts *o)
     c->led_count = o->led_count;
     c->seed = o->seed;
     c->duration_cycles = o->duration_cycles;
-    c->scheduler = NULL;
+    c->scheduler = o->scheduler;
     c->timeslice_us = o->timeslice_us;
     c->costs = o->costs;
     c->mpu.ops = km_mpu_find(o->mpu);
@@ -116,6 +127,9 @@ struct harness *h_open(const struct h_opts *o)
     c->initial_app_brk = o->initial_app_brk;
     c->nprocs = o->nprocs;
     c->procs = h->procs;
+    c->inject = o->inject;
+    c->ninject = o->ninject;
+    c->ipc = o->ipc;
     c->on_event = h_on_event;
     c->ctx = h;
     char err[256] = "";

@@ -57,6 +57,7 @@ struct h_opts {
     uint32_t led_count;       /* default 4 */
     uint64_t seed;            /* default 42 */
     uint64_t duration_cycles; /* default 0: no limit */
+    const char *scheduler;    /* default NULL: round_robin */
     uint32_t timeslice_us;    /* default 0: the scheduler's own */
     uint32_t min_ram;         /* default H_MIN_RAM */
     struct km_costs costs;    /* default all zero */
@@ -68,6 +69,10 @@ struct h_opts {
     uint32_t mpu_min_region;  /* default 4 */
     uint32_t initial_app_brk; /* default 32 (as the Cortex-M SVC frame) */
     struct km_fault_policy policy[H_MAX_PROCS]; /* default Panic */
+    uint32_t priority[H_MAX_PROCS];             /* default: the process's index */
+    const struct km_inject_rule *inject; /* fault injection, default none */
+    unsigned ninject;
+    struct km_ipc_config ipc; /* IPC mechanism, default none */
 };
 
 /* One event the model emitted, flattened. */
@@ -98,6 +103,11 @@ struct harness {
     uint32_t con_len[H_MAX_PROCS];
     char panic_reason[256];                   /* from the KM_EV_PANIC event */
     const char *finding; /* last KM_EV_FINDING text, NULL if none */
+    unsigned injections;      /* KM_EV_INJECT events */
+    char inject_detail[160];  /* the last one's detail */
+    unsigned kills;           /* KM_EV_KILL events */
+    unsigned notices;         /* KM_EV_NOTICE events */
+    char notice[256];         /* the last one's text */
 };
 
 /* Fills o with the defaults listed in struct h_opts for nprocs processes. */

@@ -519,8 +519,9 @@ static const struct {
     {"{\"name\": \"x\", \"duration_ms\": null, " MIN_APPS "}", "got null"},
     {"{\"name\": \"x\", \"kernel\": [], " MIN_APPS "}",
      "$.kernel: expected an object, got an empty array"},
-    {"{\"name\": \"x\", \"kernel\": {\"scheduler\": \"mlfq\"}, " MIN_APPS "}",
-     "$.kernel.scheduler: expected a scheduler, one of: \"round_robin\", got \"mlfq\""},
+    {"{\"name\": \"x\", \"kernel\": {\"scheduler\": \"edf\"}, " MIN_APPS "}",
+     "$.kernel.scheduler: expected a scheduler, one of: \"round_robin\", \"cooperative\", "
+     "\"priority\", \"mlfq\", got \"edf\""},
     {"{\"name\": \"x\", \"kernel\": {\"timeslice_us\": 10000001}, " MIN_APPS "}",
      "$.kernel.timeslice_us: expected an integer 1000..10000000"},
     {"{\"name\": \"x\", \"kernel\": {\"fault_policy\": \"Panic\"}, " MIN_APPS "}",
@@ -579,17 +580,61 @@ static const struct {
      "\"instances\": 32}]}",
      "$.apps: expected at most 64 app instances in total, got 65"},
     {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"shared_memory\"}}",
-     "$.ipc.mechanism: expected one of: \"none\" (IPC mechanisms are not available yet), got "
-     "\"shared_memory\""},
+     "$.ipc.mechanism: expected one of: \"none\", \"legacy\", got \"shared_memory\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"legacy\", "
+     "\"refuse_unexposable\": 1}}",
+     "$.ipc.refuse_unexposable: expected true or false, got 1"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"none\", "
+     "\"refuse_unexposable\": true}}",
+     "$.ipc.refuse_unexposable: expected no \"refuse_unexposable\" with mechanism \"none\" (it "
+     "applies to \"legacy\" only), got true"},
     {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": \"none\"}",
      "$.ipc: expected an object such as {\"mechanism\": \"none\"}, got \"none\""},
     {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"none\", \"x\": 1}}",
-     "$.ipc.x: unknown key (expected one of: mechanism)"},
+     "$.ipc.x: unknown key (expected one of: mechanism, refuse_unexposable)"},
     {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [1, 2]}",
-     "$.faults: expected an empty array (fault injection is not available yet), got an array of 2 "
-     "elements"},
+     "$.faults[0]: expected an object describing one fault, got 1"},
     {"{\"name\": \"x\", " MIN_APPS ", \"faults\": {}}",
-     "$.faults: expected an array, got an empty object"},
+     "$.faults: expected an array of faults, got an empty object"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"melt\", \"app\": \"hello\", "
+     "\"at_ms\": 1}]}",
+     "$.faults[0].kind: expected a fault kind, one of: \"crash\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"crash\", \"app\": \"nobody\", "
+     "\"at_ms\": 1}]}",
+     "$.faults[0].app: expected the name of an app or of an instance"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"crash\", \"app\": \"hello\"}]}",
+     "$.faults[0]: expected exactly one trigger: \"at_ms\", \"after_syscalls\" or \"on_event\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"crash\", \"app\": \"hello\", "
+     "\"at_ms\": 1, \"after_syscalls\": 2}]}",
+     "$.faults[0]: expected exactly one trigger"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"syscall_error\", \"app\": "
+     "\"hello\", \"nth\": 1}]}",
+     "$.faults[0]: missing required key \"error\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"syscall_error\", \"app\": "
+     "\"hello\", \"nth\": 1, \"error\": \"OOPS\"}]}",
+     "$.faults[0].error: expected an ErrorCode name"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"syscall_error\", \"app\": "
+     "\"hello\", \"after_syscalls\": 3, \"error\": \"FAIL\"}]}",
+     "$.faults[0]: expected \"at_ms\", \"nth\" or \"rate\": a syscall_error watches its app's "
+     "matching syscalls"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"drop_upcall\", \"app\": "
+     "\"hello\", \"rate\": 1.5}]}",
+     "$.faults[0].rate: expected a probability in (0, 1], got 1.5"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"delay_upcall\", \"app\": "
+     "\"hello\", \"nth\": 1}]}",
+     "$.faults[0]: missing required key \"delay_us\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"corrupt_buffer\", \"app\": "
+     "\"hello\", \"at_ms\": 1}]}",
+     "$.faults[0]: expected \"match\" with \"driver\" and \"number\""},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"crash\", \"app\": \"hello\", "
+     "\"at_ms\": 1, \"bits\": 3}]}",
+     "$.faults[0].bits: unknown key for a crash"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"syscall_error\", \"app\": "
+     "\"hello\", \"nth\": 1, \"error\": \"FAIL\", \"match\": {\"class\": \"yield\"}}]}",
+     "$.faults[0].match.class: expected a syscall class that returns a value"},
+    {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [{\"kind\": \"crash\", \"app\": \"hello\", "
+     "\"at_ms\": 1, \"when\": 2}]}",
+     "$.faults[0].when: unknown key"},
     {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"end_reason\": \"crash\"}}",
      "$.expect.end_reason: expected one of: \"duration\", \"idle\", \"panic\", got \"crash\""},
     {"{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {\"nobody\": {}}}}",
