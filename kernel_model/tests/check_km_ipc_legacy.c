@@ -145,14 +145,6 @@ START_TEST(test_discover_dead_process_notify_nodevice)
 {
     struct harness *h = ipc_bench(2, NULL, false);
     h_boot(h, 0);
-    park(h, 0);
-    h_boot(h, 1);
-    H_EXPECT_DISPATCH(h_syscall(h, 1, KM_SYS_EXIT, 0, 7, 0, 0), 0, KM_RESUME_RETURN);
-    ck_assert_int_eq(h_info(h, 1).state, KM_STATE_TERMINATED);
-    /* process 0 was parked: it is dispatched with nothing to do ... */
-    h_close(h);
-    h = ipc_bench(2, NULL, false);
-    h_boot(h, 0);
     /* let 1 run and exit while 0 waits on an alarm */
     h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_C, 0);
     h_call(h, 0, KM_SYS_COMMAND, H_DRV_ALARM, 5, 1000, 0);
@@ -243,10 +235,6 @@ START_TEST(test_delivery_at_dequeue)
     H_EXPECT_DISPATCH(d, 0, KM_RESUME_UPCALL);
     ck_assert_uint_eq(d.upcall.fn, H_FN_A);
     ck_assert_uint_eq(d.upcall.args[0], 1);
-    /* the service re-subscribes after the client notifies again */
-    h_call(h, 0, KM_SYS_COMMAND, H_DRV_IPC, 3, 1, 0); /* wake the client */
-    d = park(h, 0);
-    H_EXPECT_DISPATCH(d, 1, KM_RESUME_UPCALL); /* a Null upcall would not wake it: see below */
     h_close(h);
 
     h = ipc_bench(2, NULL, false);
@@ -342,6 +330,7 @@ START_TEST(test_exposure_success)
     struct harness *h = ipc_bench(2, "armv7m", false);
     service_then_client(h);
     uint32_t buf = h_ram(h, 1) + 0x400;
+    h_call(h, 1, KM_SYS_SUBSCRIBE, H_DRV_IPC, 0, H_FN_B, 0);
     h_call(h, 1, KM_SYS_ALLOW_RW, H_DRV_IPC, 0, buf, 64);
     ck_assert(!exposed(h, 0, buf, 64));
     h_call(h, 1, KM_SYS_COMMAND, H_DRV_IPC, 2, 0, 0);
@@ -451,12 +440,9 @@ static void exhaustion(bool refuse)
     }
     /* deliver everything to the service */
     struct km_dispatch d = park(h, 3);
-    unsigned got = 0;
-    while (!d.end && d.proc == 0 && d.resume == KM_RESUME_UPCALL) {
-        got++;
-        d = park(h, 0);
-    }
-    ck_assert_uint_eq(got, refuse ? 2 : 3);
+    while (!d.end)
+        d = park(h, d.proc);
+    ck_assert_uint_eq(h_info(h, 0).stats.upcalls_delivered, refuse ? 2 : 3);
     ck_assert(exposed(h, 0, h_ram(h, 1) + 0x400, 64));
     ck_assert(exposed(h, 0, h_ram(h, 2) + 0x400, 64));
     ck_assert(!exposed(h, 0, h_ram(h, 3) + 0x400, 64));
@@ -545,38 +531,41 @@ START_TEST(test_restart_service)
 END_TEST
 
 /* A notify from a sender that restarted (or died) before delivery is
- * dropped: its ProcessId is stale (called_from.index() is None). */
-START_TEST(test_restart_sender_drops_pending)
+ * dropped: its ProcessId is stale (called_from.index() is None), or it has
+ * no grant left to enter. */
+static void sender_gone(bool restart)
 {
     struct h_opts o;
     h_opts_init(&o, 2);
     o.ipc.mechanism = "legacy";
-    o.policy[1].kind = KM_FP_RESTART;
+    o.policy[1].kind = restart ? KM_FP_RESTART : KM_FP_STOP;
     struct harness *h = h_open(&o);
     h_boot(h, 0);
     h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_IPC, 0, H_FN_A, 0);
-    /* the service waits for the console so the IPC task stays queued */
-    H_EXPECT_DISPATCH(h_syscall(h, 0, KM_SYS_YIELD, KM_YIELD_WAIT_FOR, H_DRV_CONSOLE, 1, 0), 1,
-                      KM_RESUME_START);
-    h_boot(h, 1);
-    H_EXPECT1(h_call(h, 1, KM_SYS_COMMAND, H_DRV_IPC, 2, 0, 0), KM_RV_SUCCESS);
-    H_EXPECT_DISPATCH(h_fault(h, 1, "crash"), 1, KM_RESUME_START);
-    h_close(h);
-    /* the queued task is there but would be dropped: check with a service
-     * that is Yielded instead */
-    h = h_open(&o);
-    h_boot(h, 0);
-    h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_IPC, 0, H_FN_A, 0);
-    h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_C, 0);
-    h_call(h, 0, KM_SYS_COMMAND, H_DRV_ALARM, 5, 1000, 0);
-    /* the service computes through the client's whole life */
     park(h, 0);
     h_boot(h, 1);
     H_EXPECT1(h_call(h, 1, KM_SYS_COMMAND, H_DRV_IPC, 2, 0, 0), KM_RV_SUCCESS);
-    /* the client crashes and restarts before the service runs */
     struct km_dispatch d = h_fault(h, 1, "crash");
-    H_EXPECT_DISPATCH(d, 0, KM_RESUME_RETURN);
+    if (restart) {
+        H_EXPECT_DISPATCH(d, 1, KM_RESUME_START);
+        d = park(h, 1);
+    }
+    /* the service dequeues the task and drops it */
+    H_EXPECT_END(d, KM_END_IDLE);
+    ck_assert_uint_eq(h_info(h, 0).stats.upcalls_delivered, 0);
+    ck_assert_int_eq(h_info(h, 0).state, KM_STATE_YIELDED);
     h_close(h);
+}
+
+START_TEST(test_restart_sender_drops_pending)
+{
+    sender_gone(true);
+}
+END_TEST
+
+START_TEST(test_dead_sender_drops_pending)
+{
+    sender_gone(false);
 }
 END_TEST
 
@@ -604,6 +593,7 @@ static Suite *ipc_suite(void)
     tcase_add_test(tc, test_no_buffer_no_region);
     tcase_add_test(tc, test_restart_service);
     tcase_add_test(tc, test_restart_sender_drops_pending);
+    tcase_add_test(tc, test_dead_sender_drops_pending);
     suite_add_tcase(s, tc);
     return s;
 }
