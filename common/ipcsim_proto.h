@@ -72,6 +72,12 @@ enum {
     IPCSIM_START_FLASH_BASE = 7, /* base(low 32) | size(high 32) of flash */
 };
 
+/* COMPUTE a[1]: 0 = declared computation of a[0] cycles; 1 = the app was
+ * caught by the host watchdog and gives the CPU back (hang_policy
+ * "preempt"); it sends this from the handler of IPCSIM_PREEMPT_SIGNAL. */
+#define IPCSIM_COMPUTE_PREEMPTED 1u
+#define IPCSIM_PREEMPT_SIGNAL 12 /* SIGUSR2 */
+
 /* RETURN and UPCALL a[7]: the generation of the app's memory view in the
  * control memfd. When it differs from the one the shim applied, the shim
  * re-applies the view before the app runs again. START always applies it. */

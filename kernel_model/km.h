@@ -441,6 +441,12 @@ int km_syscall(struct km_kernel *k, int p, uint32_t cls, const struct km_regs *r
  * event. Returns 0 or -KM_EINVAL as km_syscall. */
 int km_compute(struct km_kernel *k, int p, uint64_t cycles);
 
+/* The running process p was caught computing without syscalls by the host
+ * watchdog and is preempted: it is charged the rest of its timeslice (the
+ * scheduler's default timeslice when it has none), as if it had run that
+ * long, and the scheduler moves on. Returns 0 or -KM_EINVAL as km_syscall. */
+int km_preempt(struct km_kernel *k, int p);
+
 /* Process p faulted (or its host process died). Applies its fault policy. */
 int km_fault(struct km_kernel *k, int p, const struct km_fault_info *f);
 

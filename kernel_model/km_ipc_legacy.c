@@ -272,14 +272,17 @@ void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target,
         /* add_mpu_region(slice.ptr(), slice.len(), slice.len()), result
          * ignored; upstream asks even when nothing is shared (a 0-byte
          * request every MPU refuses). */
-        if (ipc_allocate(k, target->index, &target->mpu, b.ptr, b.len)) {
+        bool added = ipc_allocate(k, target->index, &target->mpu, b.ptr, b.len);
+        if (added) {
             target->stats.ipc_windows++;
             km_mpu_changed(target);
         }
         if (!ipc_covered(k, &target->mpu, b.ptr, b.len))
             ipc_report_unexposable(k, target, sender, b.ptr, b.len,
-                                   "the error is ignored as upstream does (tock/tock#1993): "
-                                   "the upcall still carries the pointer");
+                                   added ? "the region it added does not cover it (ignored as "
+                                           "upstream does): the upcall still carries the pointer"
+                                         : "the error is ignored as upstream does "
+                                           "(tock/tock#1993): the upcall still carries the pointer");
     } else if (!ipc_covered(k, &target->mpu, b.ptr, b.len)) {
         /* The notify exposed it, but the sender shared another buffer
          * since: try once more, else deliver without a buffer. */

@@ -1016,6 +1016,26 @@ int km_compute(struct km_kernel *k, int pi, uint64_t cycles)
     return 0;
 }
 
+int km_preempt(struct km_kernel *k, int pi)
+{
+    if (!km_check_dispatched(k, pi))
+        return -KM_EINVAL;
+    struct km_process *p = &k->procs[pi];
+    k->dispatched = false;
+    uint64_t left = 0;
+    if (k->slice_cycles) {
+        uint64_t used = k->now - k->slice_start;
+        left = used < k->slice_cycles ? k->slice_cycles - used : 0;
+    } else {
+        uint32_t us = k->ss.timeslice_us ? k->ss.timeslice_us : 10000;
+        left = km_us_to_cycles(k, us);
+    }
+    p->compute_left += left ? left : 1;
+    memset(&p->ret, 0, sizeof(p->ret));
+    p->resume = KM_RESUME_RETURN;
+    return 0;
+}
+
 /* ---- Lifecycle and faults --------------------------------------------- */
 
 /* process_standard.rs terminate(): empties the queue, drops the grants

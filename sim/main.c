@@ -157,6 +157,7 @@ static int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
             }
             ro.host_timeout_ms = (uint32_t)v;
+            ro.host_timeout_set = true;
             break;
         case 'h':
             usage(stdout);

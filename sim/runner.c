@@ -66,6 +66,7 @@ struct app_host {
     uint32_t view_mpu_gen;   /* kernel's mpu_generation it was made from */
     bool pending_dispatch;   /* dispatched while its process was starting */
     bool death_pending;      /* its process went while it was blocked */
+    uint32_t preempts;       /* watchdog preemptions asked for */
     enum km_fault_kind death_kind;
     char death_reason[160];
     struct km_dispatch pending;
@@ -96,6 +97,7 @@ struct runner {
     int running;             /* app the kernel dispatched, -1 if none */
     bool awaiting;           /* its answer is outstanding */
     uv_timer_t watchdog;
+    uint32_t watchdog_ms;    /* host time an app may run without a syscall */
     uv_signal_t sigint, sigterm;
     uint64_t messages;
     struct run_finding *findings;
@@ -330,9 +332,17 @@ static void watchdog_fired(uv_timer_t *t)
     if (r->running < 0 || !r->awaiting)
         return;
     struct app_host *a = &r->apps[r->running];
+    if (r->s->hang_preempt && a->hp && a->hp->hello && !a->pending_dispatch) {
+        /* hang_policy "preempt": ask the shim to give the CPU back; it
+         * answers with a preemption message from its signal handler */
+        a->preempts++;
+        uv_process_kill(&a->hp->proc, IPCSIM_PREEMPT_SIGNAL);
+        uv_timer_start(&r->watchdog, watchdog_fired, r->watchdog_ms, 0);
+        return;
+    }
     char why[128];
     snprintf(why, sizeof(why), "app made no syscall for %u ms of host time (hung)",
-             r->opt->host_timeout_ms);
+             r->watchdog_ms);
     if (a->hp)
         host_gone(a->hp, KM_FAULT_CRASH, why);
 }
@@ -434,8 +444,8 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
             (uint64_t)d->host_inject | ((uint64_t)d->host_inject_addr << 32);
     }
     r->awaiting = true;
-    if (r->opt->host_timeout_ms)
-        uv_timer_start(&r->watchdog, watchdog_fired, r->opt->host_timeout_ms, 0);
+    if (r->watchdog_ms)
+        uv_timer_start(&r->watchdog, watchdog_fired, r->watchdog_ms, 0);
     send_msg(hp, &m);
 }
 
@@ -466,8 +476,8 @@ static void runner_step(struct runner *r)
         a->pending_dispatch = true;
         a->pending = d;
         r->awaiting = true;
-        if (r->opt->host_timeout_ms)
-            uv_timer_start(&r->watchdog, watchdog_fired, r->opt->host_timeout_ms, 0);
+        if (r->watchdog_ms)
+            uv_timer_start(&r->watchdog, watchdog_fired, r->watchdog_ms, 0);
         return;
     }
     dispatch_send(r, a, &d);
@@ -683,6 +693,8 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
     if (m->type == IPCSIM_MSG_SYSCALL) {
         struct km_regs regs = {{m->a[1], m->a[2], m->a[3], m->a[4]}};
         rc = km_syscall(r->k, a->index, (uint32_t)m->a[0], &regs);
+    } else if (m->a[1] == IPCSIM_COMPUTE_PREEMPTED) {
+        rc = a->preempts ? km_preempt(r->k, a->index) : -1;
     } else {
         rc = km_compute(r->k, a->index, m->a[0]);
     }
@@ -1042,6 +1054,9 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     r->n = s->n_apps;
     r->running = -1;
     r->sram_fd = r->flash_fd = -1;
+    /* the CLI's --host-timeout wins, then the scenario's watchdog_ms */
+    r->watchdog_ms = opt->host_timeout_set || !s->watchdog_ms ? opt->host_timeout_ms
+                                                              : s->watchdog_ms;
     res->seed = opt->has_seed ? opt->seed : s->seed;
     double t0 = now_s();
     bool ran = false;
@@ -1144,8 +1159,8 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
             runner_host_error(r, "cannot start app %s: %s", r->apps[i].cfg->name,
                               uv_strerror(rc));
     }
-    if (!r->finished && opt->host_timeout_ms)
-        uv_timer_start(&r->watchdog, startup_timeout, opt->host_timeout_ms, 0);
+    if (!r->finished && r->watchdog_ms)
+        uv_timer_start(&r->watchdog, startup_timeout, r->watchdog_ms, 0);
     ran = true;
     uv_run(&r->loop, UV_RUN_DEFAULT);
     uv_loop_close(&r->loop);

@@ -17,6 +17,7 @@ struct run_options {
     bool quiet;             /* no live console lines */
     FILE *console;          /* where live console lines go (stdout) */
     uint32_t host_timeout_ms; /* an app silent this long (host time) hangs */
+    bool host_timeout_set;  /* given on the command line: beats the scenario */
     bool memory_map;        /* print every process's memory map at boot */
 };
 

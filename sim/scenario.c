@@ -60,7 +60,8 @@ static const char *const scn_threshold_keys[] = {"threshold_restart",
 static const char *const scn_top_keys[] = {"name",     "description", "seed", "duration_ms",
                                            "platform", "kernel",      "apps", "ipc",
                                            "faults",   "expect"};
-static const char *const scn_kernel_keys[] = {"scheduler", "timeslice_us", "fault_policy"};
+static const char *const scn_kernel_keys[] = {"scheduler",   "timeslice_us", "fault_policy",
+                                              "hang_policy", "watchdog_ms"};
 static const char *const scn_ipc_keys[] = {"mechanism", "refuse_unexposable"};
 static const char *const scn_app_keys[] = {"name",         "program", "package_name",
                                            "ram",          "stack",   "priority",
@@ -1676,6 +1677,17 @@ static int parse_kernel(struct ctx *c, const struct jpath *root, const cJSON *o,
     kp = jp_key(&p, "timeslice_us");
     if ((v = member(o, "timeslice_us")) != NULL &&
         get_u32(c, &kp, v, 1000, 10000000, &s->timeslice_us))
+        return -1;
+    kp = jp_key(&p, "hang_policy");
+    if ((v = member(o, "hang_policy")) != NULL) {
+        if (!cJSON_IsString(v) ||
+            (strcmp(v->valuestring, "fault") != 0 && strcmp(v->valuestring, "preempt") != 0))
+            return fail_got(c, &kp, v, "expected \"fault\" or \"preempt\"");
+        s->hang_preempt = strcmp(v->valuestring, "preempt") == 0;
+    }
+    kp = jp_key(&p, "watchdog_ms");
+    if ((v = member(o, "watchdog_ms")) != NULL &&
+        get_u32(c, &kp, v, 10, 3600000, &s->watchdog_ms))
         return -1;
     kp = jp_key(&p, "fault_policy");
     if ((v = member(o, "fault_policy")) != NULL &&

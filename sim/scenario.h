@@ -113,6 +113,8 @@ struct scn_scenario {
     struct scn_platform platform;
     char scheduler[32];
     uint32_t timeslice_us;
+    bool hang_preempt;        /* kernel.hang_policy "preempt" (else "fault") */
+    uint32_t watchdog_ms;     /* kernel.watchdog_ms, host time; 0 = the CLI's */
     struct km_fault_policy default_fault_policy;
     char ipc_mechanism[32];   /* "none" or "legacy" */
     bool ipc_refuse_unexposable; /* legacy: refuse unexposable buffers (#1993) */

@@ -9,12 +9,15 @@
  * fwrite, fprintf(stdout or stderr) and friends still reach the host.
  *
  * Output is unbuffered: every call writes what it formatted before
- * returning, in writes of at most CONSOLE_CHUNK bytes, each one a blocking
- * libtocksync_console_write (allow, command, yield-wait-for, unallow), so no
- * other upcall runs in the middle of a printf -- as with libtock-c, whose
- * stdio ends in the same synchronous write. The bytes always go out of a
- * static buffer, which sits in the app's RAM where the kernel can read it,
- * whatever memory the caller's string lives in.
+ * returning, in writes of at most CONSOLE_CHUNK bytes, each one the four
+ * syscalls of a blocking console write (allow, command, yield-wait-for,
+ * unallow), so no other upcall runs in the middle of a printf -- as with
+ * libtock-c, whose stdio ends in the same synchronous write. They are made
+ * directly rather than through libtocksync_console_write, so that this file
+ * needs the syscall shim only: apps built against libtock-c's own library
+ * sources keep this printf (see docs/legacy-ipc.md). The bytes always go
+ * out of a static buffer, which sits in the app's RAM where the kernel can
+ * read it, whatever memory the caller's string lives in.
  */
 #undef _FORTIFY_SOURCE /* so that stdio.h defines no inline printf of its own */
 
@@ -24,7 +27,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libtock-sync/interface/console.h>
+#include <libtock/tock.h>
+
+/* The console driver (capsules/core/src/console.rs): read-only allow 1 is
+ * the buffer to write, command 1 writes it, upcall 1 reports the bytes
+ * written as (written, 0, 0). */
+#define CONSOLE_DRIVER 0x1
+#define CONSOLE_ALLOW_WRITE 1
+#define CONSOLE_CMD_WRITE 1
+#define CONSOLE_UPCALL_WRITE 1
 
 /* Largest single console write; longer output is split. */
 #define CONSOLE_CHUNK 256
@@ -36,6 +47,28 @@ static uint8_t out_buf[CONSOLE_CHUNK];
 int __printf_chk(int flag, const char *fmt, ...);
 int __vprintf_chk(int flag, const char *fmt, va_list ap);
 
+/* One blocking console write of buf[0..len); stores the bytes written.
+ * Returns 0 or a negative code. */
+static int console_write(const uint8_t *buf, uint32_t len, uint32_t *written)
+{
+    /* Return codes are converted here rather than with the library's
+     * tock_*_to_returncode helpers: only the shim may be needed. */
+    allow_ro_return_t a = allow_readonly(CONSOLE_DRIVER, CONSOLE_ALLOW_WRITE, buf, len);
+    if (!a.success)
+        return -(int)a.status;
+    syscall_return_t c = command(CONSOLE_DRIVER, CONSOLE_CMD_WRITE, (int)len, 0);
+    int err = RETURNCODE_SUCCESS;
+    if (c.type == TOCK_SYSCALL_FAILURE)
+        err = -(int)c.data[0];
+    else if (c.type != TOCK_SYSCALL_SUCCESS)
+        err = RETURNCODE_EBADRVAL;
+    if (err == RETURNCODE_SUCCESS)
+        *written = yield_wait_for(CONSOLE_DRIVER, CONSOLE_UPCALL_WRITE).data0;
+    allow_ro_return_t back = allow_readonly(CONSOLE_DRIVER, CONSOLE_ALLOW_WRITE, NULL, 0);
+    (void)back;
+    return err;
+}
+
 /* Writes the first `len` bytes of out_buf. Returns 0 or a negative code. */
 static int write_out_buf(size_t len)
 {
@@ -43,7 +76,7 @@ static int write_out_buf(size_t len)
 
     while (off < len) {
         uint32_t written = 0;
-        returncode_t err = libtocksync_console_write(out_buf + off, (uint32_t)(len - off), &written);
+        int err = console_write(out_buf + off, (uint32_t)(len - off), &written);
         if (err != RETURNCODE_SUCCESS)
             return err;
         if (written == 0)

@@ -42,6 +42,7 @@ void shim_syscall(uint32_t cls, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t 
                   uint64_t out[4]);
 
 void shim_install_fault_handlers(void);
+void shim_install_preempt_handler(void);
 
 /* Host enforcement of the MPU view (shim_mpu.c). */
 int shim_mpu_init(uint32_t sram_base, uint32_t sram_size, uint32_t flash_base,

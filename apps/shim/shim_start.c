@@ -199,6 +199,7 @@ int __wrap_main(int argc, char **argv, char **envp)
     shim_syscall(5, 10, l.stack_top, 0, 0, out); /* stack start (debug) */
     shim_syscall(5, 11, data_end, 0, 0, out);    /* heap start (debug) */
     shim_heap_start();
+    shim_install_preempt_handler();
 
     shim_argc = argc;
     shim_argv = argv;

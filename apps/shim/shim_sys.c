@@ -51,9 +51,15 @@ void shim_send(struct ipcsim_msg *m)
     }
 }
 
+/* Set while the app is inside an exchange with the simulator: a watchdog
+ * preemption signal that arrives then is ignored (the app is not
+ * spinning, and the simulator already has its message). */
+volatile sig_atomic_t shim_in_kernel;
+
 void shim_exchange(struct ipcsim_msg *m, struct ipcsim_msg *reply)
 {
     struct ipcsim_msg *io = shim_io_buf();
+    shim_in_kernel = 1;
     m->seq = ++shim_seq;
     io[0] = *m;
     shim_send(&io[0]);
@@ -66,8 +72,37 @@ void shim_exchange(struct ipcsim_msg *m, struct ipcsim_msg *reply)
         if (ipcsim_msg_check(&io[1], (size_t)n) != NULL)
             raise(SIGABRT); /* a broken simulator; report it as a crash */
         *reply = io[1];
+        shim_in_kernel = 0;
         return;
     }
+}
+
+/* The host watchdog caught the app computing without syscalls and the
+ * scenario says preempt: give the CPU back to the kernel and wait, inside
+ * the handler, until it schedules the app again. */
+static void shim_preempt_handler(int sig)
+{
+    (void)sig;
+    if (shim_in_kernel || !shim_layout.started)
+        return;
+    int saved = errno;
+    struct ipcsim_msg m = ipcsim_msg_make(IPCSIM_MSG_COMPUTE, 0), reply;
+    m.a[1] = IPCSIM_COMPUTE_PREEMPTED;
+    shim_exchange(&m, &reply);
+    if (reply.a[IPCSIM_VIEW_ARG] != 0)
+        shim_mpu_apply((uint32_t)reply.a[IPCSIM_VIEW_ARG]);
+    errno = saved;
+}
+
+void shim_install_preempt_handler(void)
+{
+    _Static_assert(IPCSIM_PREEMPT_SIGNAL == SIGUSR2, "the preemption signal is SIGUSR2");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = shim_preempt_handler;
+    sa.sa_flags = SA_ONSTACK | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR2, &sa, NULL);
 }
 
 uint64_t shim_to_sim(const void *p)

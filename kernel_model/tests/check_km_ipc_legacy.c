@@ -374,16 +374,47 @@ START_TEST(test_exposure_failure_ignored)
     ck_assert_uint_eq(h_info(h, 0).stats.ipc_windows_refused, 1);
     ck_assert_uint_eq(h->notices, 1);
     ck_assert_ptr_nonnull(strstr(h->notice, "#1993"));
-    /* the same run on ARMv8-M: 100 bytes at a 32-aligned address is fine */
     h_close(h);
-    h = ipc_bench(2, "armv8m", false);
+}
+END_TEST
+
+/* 96 bytes at a 32-byte boundary that crosses a 256-byte one: ARMv7-M
+ * cannot (no power-of-two region, and the subregions of one 256-byte region
+ * do not reach), ARMv8-M and PMP can. */
+START_TEST(test_exposure_depends_on_mpu)
+{
+    static const char *const mpus[] = {"armv7m", "armv8m", NULL};
+    for (unsigned i = 0; i < 3; i++) {
+        struct harness *h = ipc_bench(2, mpus[i], false);
+        service_then_client(h);
+        uint32_t buf = ((h_ram(h, 1) + 0x400) & ~0xffu) + 0xe0;
+        h_call(h, 1, KM_SYS_ALLOW_RW, H_DRV_IPC, 0, buf, 96);
+        h_call(h, 1, KM_SYS_COMMAND, H_DRV_IPC, 2, 0, 0);
+        H_EXPECT_DISPATCH(park(h, 1), 0, KM_RESUME_UPCALL);
+        ck_assert_msg(exposed(h, 0, buf, 96) == (i != 0), "MPU %s", mpus[i] ? mpus[i] : "pmp");
+        ck_assert_uint_eq(h->notices, i == 0 ? 1 : 0);
+        h_close(h);
+    }
+}
+END_TEST
+
+/* ARMv8-M aligns the start up to 32 and keeps the size: 64 bytes at an
+ * address aligned only to 16 get a region shifted 16 bytes past the
+ * buffer (mpu_v8m.rs allocate_region). The window is added yet does not
+ * cover the buffer, and it covers 16 bytes after it. */
+START_TEST(test_exposure_armv8m_shifted)
+{
+    struct harness *h = ipc_bench(2, "armv8m", false);
     service_then_client(h);
-    buf = h_ram(h, 1) + 0x400;
-    h_call(h, 1, KM_SYS_ALLOW_RW, H_DRV_IPC, 0, buf, 100);
+    uint32_t buf = h_ram(h, 1) + 0x410;
+    h_call(h, 1, KM_SYS_ALLOW_RW, H_DRV_IPC, 0, buf, 64);
     h_call(h, 1, KM_SYS_COMMAND, H_DRV_IPC, 2, 0, 0);
     H_EXPECT_DISPATCH(park(h, 1), 0, KM_RESUME_UPCALL);
-    ck_assert(exposed(h, 0, buf, 100));
-    ck_assert_uint_eq(h->notices, 0);
+    ck_assert_uint_eq(h_info(h, 0).stats.ipc_windows, 1);
+    ck_assert(!exposed(h, 0, buf, 16));
+    ck_assert(exposed(h, 0, buf + 16, 64));
+    ck_assert_uint_eq(h->notices, 1);
+    ck_assert_ptr_nonnull(strstr(h->notice, "does not cover"));
     h_close(h);
 }
 END_TEST
@@ -587,6 +618,8 @@ static Suite *ipc_suite(void)
     tcase_add_test(tc, test_self_ipc_refused);
     tcase_add_test(tc, test_exposure_success);
     tcase_add_test(tc, test_exposure_failure_ignored);
+    tcase_add_test(tc, test_exposure_depends_on_mpu);
+    tcase_add_test(tc, test_exposure_armv8m_shifted);
     tcase_add_test(tc, test_exposure_refused_with_switch);
     tcase_add_test(tc, test_exposure_exhaustion_ignored);
     tcase_add_test(tc, test_exposure_exhaustion_refused);
