@@ -80,6 +80,8 @@ static cJSON *app_json(const struct scn_app *sa, const struct run_app_result *ar
     add_u64(cnt, "context_switches", in->stats.context_switches);
     add_u64(cnt, "timeslice_expirations", in->stats.timeslice_expirations);
     add_u64(cnt, "run_cycles", in->stats.run_cycles);
+    add_u64(cnt, "ipc_windows", in->stats.ipc_windows); /* legacy IPC */
+    add_u64(cnt, "ipc_windows_refused", in->stats.ipc_windows_refused);
     cJSON_AddStringToObject(a, "console", ar->console ? ar->console : "");
     add_u64(a, "console_bytes_not_captured", ar->console_dropped);
     return a;

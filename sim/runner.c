@@ -326,6 +326,13 @@ static int host_spawn(struct app_host *a)
 
 /* ---- Dispatch ----------------------------------------------------------- */
 
+/* How long a Linux process may take to start and say HELLO: the watchdog
+ * is meant for running apps, and a short one must not fail a slow start. */
+static uint32_t startup_ms(const struct runner *r)
+{
+    return r->watchdog_ms > 10000 ? r->watchdog_ms : 10000;
+}
+
 static void watchdog_fired(uv_timer_t *t)
 {
     struct runner *r = t->data;
@@ -341,8 +348,12 @@ static void watchdog_fired(uv_timer_t *t)
         return;
     }
     char why[128];
-    snprintf(why, sizeof(why), "app made no syscall for %u ms of host time (hung)",
-             r->watchdog_ms);
+    if (a->pending_dispatch)
+        snprintf(why, sizeof(why), "restarted app process did not start within %u ms",
+                 startup_ms(r));
+    else
+        snprintf(why, sizeof(why), "app made no syscall for %u ms of host time (hung)",
+                 r->watchdog_ms);
     if (a->hp)
         host_gone(a->hp, KM_FAULT_CRASH, why);
 }
@@ -477,7 +488,7 @@ static void runner_step(struct runner *r)
         a->pending = d;
         r->awaiting = true;
         if (r->watchdog_ms)
-            uv_timer_start(&r->watchdog, watchdog_fired, r->watchdog_ms, 0);
+            uv_timer_start(&r->watchdog, watchdog_fired, startup_ms(r), 0);
         return;
     }
     dispatch_send(r, a, &d);
@@ -1160,7 +1171,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
                               uv_strerror(rc));
     }
     if (!r->finished && r->watchdog_ms)
-        uv_timer_start(&r->watchdog, startup_timeout, r->watchdog_ms, 0);
+        uv_timer_start(&r->watchdog, startup_timeout, startup_ms(r), 0);
     ran = true;
     uv_run(&r->loop, UV_RUN_DEFAULT);
     uv_loop_close(&r->loop);
