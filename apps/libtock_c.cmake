@@ -9,6 +9,10 @@
 #   IPCSIM_LIBTOCK_C           the libtock-c checkout (empty: nothing built)
 #   IPCSIM_LIBTOCK_C_EXAMPLES  folders under its examples/ to build as
 #                              programs (default: the IPC examples)
+#   IPCSIM_LIBTOCK_C_EXCLUDE   more library sources to leave out, as paths
+#                              relative to the checkout (should a newer
+#                              libtock-c add one that cannot build for the
+#                              host); default none
 #
 # What is built:
 #   - libtock-c's libtock/ and libtock-sync/ sources, as upstream's
@@ -33,6 +37,8 @@ set(IPCSIM_LIBTOCK_C "" CACHE PATH
 set(IPCSIM_LIBTOCK_C_EXAMPLES
     "rot13_service;rot13_client;tutorials/05_ipc/led;tutorials/05_ipc/rng;tutorials/05_ipc/logic;services/unit_test_supervisor;unit_tests/passfail;unit_tests/timeout"
     CACHE STRING "libtock-c example folders (under examples/) to build as programs")
+set(IPCSIM_LIBTOCK_C_EXCLUDE "" CACHE STRING
+    "libtock-c library sources (paths relative to the checkout) not to build")
 
 set(IPCSIM_LIBTOCK_C_PROGRAMS "")
 if(NOT IPCSIM_LIBTOCK_C)
@@ -70,6 +76,9 @@ target_link_libraries(tocksim_runtime INTERFACE dl)
 function(_ipcsim_lc_library target subdir)
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS "${_lc_root}/${subdir}/*.c")
   list(FILTER srcs EXCLUDE REGEX "/${subdir}/(crt0|sys)\\.c$")
+  foreach(skip ${IPCSIM_LIBTOCK_C_EXCLUDE})
+    list(REMOVE_ITEM srcs "${_lc_root}/${skip}")
+  endforeach()
   if(NOT srcs)
     message(FATAL_ERROR "IPCSIM_LIBTOCK_C: no sources in ${_lc_root}/${subdir}")
   endif()
@@ -86,6 +95,8 @@ endfunction()
 
 _ipcsim_lc_library(libtockc_libtock libtock)
 _ipcsim_lc_library(libtockc_libtocksync libtock-sync)
+set_target_properties(libtockc_libtock PROPERTIES OUTPUT_NAME tock-c)
+set_target_properties(libtockc_libtocksync PROPERTIES OUTPUT_NAME tock-c-sync)
 
 # PACKAGE_NAME as the example's Makefile sets it, else the folder name
 # (Configuration.mk: PACKAGE_NAME ?= $(shell basename "$(shell pwd)")).

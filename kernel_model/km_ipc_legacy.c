@@ -83,7 +83,8 @@ static void ipc_report_unexposable(struct km_kernel *k, struct km_process *targe
                                    const char *outcome)
 {
     char msg[256];
-    snprintf(msg, sizeof(msg), "legacy IPC: the %s MPU cannot give %s the %u-byte buffer at 0x%08x "
+    snprintf(msg, sizeof(msg),
+             "legacy IPC: the %s MPU cannot give %s the %u-byte buffer at 0x%08x "
              "that %s shared; %s",
              k->cfg.mpu.ops->name, target->cfg->name, len, ptr, sender->cfg->name, outcome);
     target->stats.ipc_windows_refused++;
@@ -99,8 +100,7 @@ static struct km_buffer ipc_shared(struct km_kernel *k, struct km_grant *sender_
 {
     struct km_buffer b = {0, 0};
     if (sender_grant != NULL &&
-        (unsigned)target->index <
-            km_driver_n_allows(k, &km_drv_ipc_legacy_ops, KM_SYS_ALLOW_RW)) {
+        (unsigned)target->index < km_driver_n_allows(k, &km_drv_ipc_legacy_ops, KM_SYS_ALLOW_RW)) {
         b = sender_grant->rw[target->index];
         if (b.len == 0)
             b.ptr = 0; /* ReadWriteProcessBuffer::ptr() is null when empty */
@@ -149,8 +149,8 @@ static int ipc_try_expose(struct km_kernel *k, struct km_process *target, uint32
     /* Would an empty configuration do? Then it is a question of room. */
     struct km_mpu_config empty;
     m->ops->reset_config(m, &empty);
-    bool shape_ok = ipc_allocate(k, target->index, &empty, ptr, len) &&
-                    ipc_covered(k, &empty, ptr, len);
+    bool shape_ok =
+        ipc_allocate(k, target->index, &empty, ptr, len) && ipc_covered(k, &empty, ptr, len);
     return shape_ok ? -KM_ENOMEM : -KM_EINVAL;
 }
 
@@ -279,10 +279,11 @@ void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target,
         }
         if (!ipc_covered(k, &target->mpu, b.ptr, b.len))
             ipc_report_unexposable(k, target, sender, b.ptr, b.len,
-                                   added ? "the region it added does not cover it (ignored as "
-                                           "upstream does): the upcall still carries the pointer"
-                                         : "the error is ignored as upstream does "
-                                           "(tock/tock#1993): the upcall still carries the pointer");
+                                   added
+                                       ? "the region it added does not cover it (ignored as "
+                                         "upstream does): the upcall still carries the pointer"
+                                       : "the error is ignored as upstream does "
+                                         "(tock/tock#1993): the upcall still carries the pointer");
     } else if (!ipc_covered(k, &target->mpu, b.ptr, b.len)) {
         /* The notify exposed it, but the sender shared another buffer
          * since: try once more, else deliver without a buffer. */
@@ -307,7 +308,7 @@ const struct km_driver_ops km_drv_ipc_legacy_ops = {
     .num = IPC_NUM,
     .name = "ipc",
     .has_grant = true,
-    .n_ro = 1,                /* ro_allow::COUNT */
+    .n_ro = 1,                 /* ro_allow::COUNT */
     .per_process_slots = true, /* UpcallCount<NUM_PROCS>, AllowRwCount<NUM_PROCS> */
     .present = ipc_present,
     .command = ipc_command,

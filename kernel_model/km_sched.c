@@ -7,10 +7,10 @@
 
 /* Every scheduler the model knows, in the order `ipcsim list` shows them.
  * Entry x is the table km_sched_<x>_ops, whose .name is "<x>". */
-#define KM_SCHED_LIST(X)                                                       \
-    X(round_robin)                                                             \
-    X(cooperative)                                                             \
-    X(priority)                                                                \
+#define KM_SCHED_LIST(X)                                                                           \
+    X(round_robin)                                                                                 \
+    X(cooperative)                                                                                 \
+    X(priority)                                                                                    \
     X(mlfq)
 
 #define KM_X_DECL(x) extern const struct km_sched_ops km_sched_##x##_ops;

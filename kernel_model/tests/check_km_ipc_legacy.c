@@ -170,8 +170,7 @@ START_TEST(test_notify_unknown_index)
     h_boot(h, 0);
     H_EXPECT2(h_call(h, 0, KM_SYS_COMMAND, H_DRV_IPC, 2, 2, 0), KM_RV_FAILURE, KM_EINVAL);
     H_EXPECT2(h_call(h, 0, KM_SYS_COMMAND, H_DRV_IPC, 3, 2, 0), KM_RV_FAILURE, KM_EINVAL);
-    H_EXPECT2(h_call(h, 0, KM_SYS_COMMAND, H_DRV_IPC, 2, 0xffffffffu, 0), KM_RV_FAILURE,
-              KM_EINVAL);
+    H_EXPECT2(h_call(h, 0, KM_SYS_COMMAND, H_DRV_IPC, 2, 0xffffffffu, 0), KM_RV_FAILURE, KM_EINVAL);
     h_close(h);
 }
 END_TEST

@@ -81,8 +81,7 @@ static void c_play(struct harness *h, const struct c_step *const *script, struct
         switch (s->op) {
         case C_END:
             ck_abort_msg("%s: process %d dispatched (resume %d) at %llu with nothing to do",
-                         h->cfg.scheduler, d.proc, (int)d.resume,
-                         (unsigned long long)km_now(h->k));
+                         h->cfg.scheduler, d.proc, (int)d.resume, (unsigned long long)km_now(h->k));
             return;
         case C_COMPUTE:
             ck_assert_int_eq(km_compute(h->k, d.proc, s->arg), 0);
@@ -157,8 +156,8 @@ END_TEST
  * without moving time. */
 START_TEST(test_idle_sleeps_to_next_timer)
 {
-    static const struct c_step p0[] = {{C_SUBSCRIBE, 0}, {C_ALARM, 5000}, {C_YIELD, 0},
-                                       {C_YIELD, 0},     {C_END, 0}};
+    static const struct c_step p0[] = {
+        {C_SUBSCRIBE, 0}, {C_ALARM, 5000}, {C_YIELD, 0}, {C_YIELD, 0}, {C_END, 0}};
     static const struct c_step p1[] = {{C_YIELD, 0}, {C_END, 0}};
     const struct c_step *const script[] = {p0, p1};
     struct harness *h = c_open(_i, 2);
@@ -183,8 +182,8 @@ END_TEST
  * gets to run its upcall depends on the scheduler. */
 START_TEST(test_kernel_work_before_processes)
 {
-    static const struct c_step p0[] = {{C_SUBSCRIBE, 0}, {C_ALARM, 3000}, {C_YIELD, 0},
-                                       {C_YIELD, 0},     {C_END, 0}};
+    static const struct c_step p0[] = {
+        {C_SUBSCRIBE, 0}, {C_ALARM, 3000}, {C_YIELD, 0}, {C_YIELD, 0}, {C_END, 0}};
     static const struct c_step p1[] = {{C_COMPUTE, 100000}, {C_YIELD, 0}, {C_END, 0}};
     const struct c_step *const script[] = {p0, p1};
     struct harness *h = c_open(_i, 2);
@@ -206,8 +205,8 @@ END_TEST
  * process does anything more (its upcall carries time 0). */
 START_TEST(test_kernel_work_due_now)
 {
-    static const struct c_step p0[] = {{C_SUBSCRIBE, 0}, {C_ALARM, 0}, {C_YIELD, 0},
-                                       {C_YIELD, 0},     {C_END, 0}};
+    static const struct c_step p0[] = {
+        {C_SUBSCRIBE, 0}, {C_ALARM, 0}, {C_YIELD, 0}, {C_YIELD, 0}, {C_END, 0}};
     static const struct c_step p1[] = {{C_COMPUTE, 20000}, {C_YIELD, 0}, {C_END, 0}};
     const struct c_step *const script[] = {p0, p1};
     struct harness *h = c_open(_i, 2);
@@ -226,9 +225,8 @@ END_TEST
 START_TEST(test_yielded_process_not_run_without_work)
 {
     static const struct c_step p0[] = {{C_YIELD, 0}, {C_END, 0}};
-    static const struct c_step p1[] = {{C_COMPUTE, 15000}, {C_COMPUTE, 15000},
-                                       {C_COMPUTE, 15000}, {C_YIELD, 0},
-                                       {C_END, 0}};
+    static const struct c_step p1[] = {
+        {C_COMPUTE, 15000}, {C_COMPUTE, 15000}, {C_COMPUTE, 15000}, {C_YIELD, 0}, {C_END, 0}};
     const struct c_step *const script[] = {p0, p1};
     struct harness *h = c_open(_i, 2);
     struct c_run r;
@@ -248,7 +246,7 @@ START_TEST(test_deterministic)
     static const struct c_step p0[] = {{C_SUBSCRIBE, 0}, {C_ALARM, 7000}, {C_COMPUTE, 12000},
                                        {C_YIELD, 0},     {C_ALARM, 4000}, {C_YIELD, 0},
                                        {C_YIELD, 0},     {C_END, 0}};
-    static const struct c_step p1[] = {{C_COMPUTE, 25000}, {C_SUBSCRIBE, 0}, {C_ALARM, 1000},
+    static const struct c_step p1[] = {{C_COMPUTE, 25000}, {C_SUBSCRIBE, 0},  {C_ALARM, 1000},
                                        {C_YIELD, 0},       {C_COMPUTE, 3000}, {C_YIELD, 0},
                                        {C_END, 0}};
     static const struct c_step p2[] = {{C_COMPUTE, 40000}, {C_YIELD, 0}, {C_END, 0}};
@@ -276,8 +274,11 @@ END_TEST
 START_TEST(test_unknown_scheduler_refused)
 {
     struct km_proc_config pc = {.name = "a", .package_name = "a", .min_ram = 4096};
-    struct km_config c = {.clock_hz = 1000000, .alarm_hz = 1000000, .scheduler = "lottery",
-                          .nprocs = 1, .procs = &pc};
+    struct km_config c = {.clock_hz = 1000000,
+                          .alarm_hz = 1000000,
+                          .scheduler = "lottery",
+                          .nprocs = 1,
+                          .procs = &pc};
     c.mpu.ops = km_mpu_find("riscv_pmp");
     char err[128] = "";
     ck_assert_ptr_null(km_create(&c, err, sizeof(err)));
