@@ -13,10 +13,20 @@ fail=0
 ok() { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 
-# Processes whose parent is $1, and memfds named ipcsim-* held by anyone.
+# Only this build's processes count: other runs may share the machine.
+build=$(cd "$(dirname "$ipcsim")" && pwd)
 children_of() { pgrep -P "$1" 2>/dev/null; }
-memfds() { ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c 'memfd:ipcsim-' ; }
-spin_procs() { pgrep -f "/apps/spin\$" 2>/dev/null | wc -l; }
+spin_procs() { pgrep -f "^$build/apps/spin\$" 2>/dev/null | wc -l; }
+# memfds named ipcsim-* held by processes running this build's binaries
+memfds() {
+  local n=0 pid exe
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+    case "$exe" in "$build"/*) ;; *) continue ;; esac
+    n=$((n + $(ls -l "/proc/$pid/fd" 2>/dev/null | grep -c 'memfd:ipcsim-')))
+  done
+  echo $n
+}
 
 before=$(memfds)
 
@@ -29,14 +39,15 @@ for sig in INT TERM; do
   sim=$!
   sleep 1
   kids=$(children_of $sim | wc -l)
+  live=$(memfds)
   kill -s $sig $sim
   wait $sim
   rc=$?
   sleep 0.3
-  if [ "$kids" -ge 2 ] && [ $rc -eq 130 ] && [ ! -e "$tmp/r$sig/results.json" ] && [ "$(spin_procs)" -eq 0 ] && [ "$(memfds)" -le "$before" ]; then
+  if [ "$kids" -ge 2 ] && [ "$live" -gt "$before" ] && [ $rc -eq 130 ] && [ ! -e "$tmp/r$sig/results.json" ] && [ "$(spin_procs)" -eq 0 ] && [ "$(memfds)" -le "$before" ]; then
     ok "SIG$sig: exit 130, no results, no leftovers"
   else
-    bad "SIG$sig: children seen $kids, exit $rc, spin processes left $(spin_procs), memfds $(memfds) (before $before)"
+    bad "SIG$sig: children seen $kids, memfds while running $live, exit $rc, spin processes left $(spin_procs), memfds $(memfds) (before $before)"
   fi
 done
 
