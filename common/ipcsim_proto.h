@@ -23,13 +23,13 @@
 
 /* Message types. App -> simulator: HELLO, SYSCALL, COMPUTE, FAULT.
  * Simulator -> app: START, RETURN, UPCALL. */
-#define IPCSIM_MSG_TYPES(X)                                                    \
-    X(HELLO, 1)   /* app announces itself and its segments */                  \
-    X(START, 2)   /* first dispatch: memory layout, stack */                   \
-    X(SYSCALL, 3) /* a[0] class, a[1..4] r0..r3 */                             \
-    X(RETURN, 4)  /* a[0..3] r0..r3 of the syscall return */                   \
-    X(UPCALL, 5)  /* a[0] fn, a[1..3] args, a[4] appdata, a[5] yield kind */   \
-    X(COMPUTE, 6) /* a[0] cycles of declared computation */                    \
+#define IPCSIM_MSG_TYPES(X)                                                                        \
+    X(HELLO, 1)   /* app announces itself and its segments */                                      \
+    X(START, 2)   /* first dispatch: memory layout, stack */                                       \
+    X(SYSCALL, 3) /* a[0] class, a[1..4] r0..r3 */                                                 \
+    X(RETURN, 4)  /* a[0..3] r0..r3 of the syscall return */                                       \
+    X(UPCALL, 5)  /* a[0] fn, a[1..3] args, a[4] appdata, a[5] yield kind */                       \
+    X(COMPUTE, 6) /* a[0] cycles of declared computation */                                        \
     X(FAULT, 7)   /* a[0] signal, a[1] address, a[2] access, a[3] pc */
 
 enum ipcsim_msg_type {
@@ -41,23 +41,23 @@ enum ipcsim_msg_type {
 #define IPCSIM_MSG_NARGS 8
 
 struct ipcsim_msg {
-    uint32_t magic;                 /* IPCSIM_PROTO_MAGIC */
-    uint16_t version;               /* IPCSIM_PROTO_VERSION */
-    uint16_t type;                  /* enum ipcsim_msg_type */
-    uint32_t seq;                   /* sender's running count, for diagnostics */
-    uint32_t reserved;              /* must be zero */
-    uint64_t a[IPCSIM_MSG_NARGS];   /* type-specific arguments */
+    uint32_t magic;               /* IPCSIM_PROTO_MAGIC */
+    uint16_t version;             /* IPCSIM_PROTO_VERSION */
+    uint16_t type;                /* enum ipcsim_msg_type */
+    uint32_t seq;                 /* sender's running count, for diagnostics */
+    uint32_t reserved;            /* must be zero */
+    uint64_t a[IPCSIM_MSG_NARGS]; /* type-specific arguments */
 };
 
 /* HELLO arguments (all host addresses of the app's own executable). */
 enum {
-    IPCSIM_HELLO_PID = 0,      /* host pid */
-    IPCSIM_HELLO_DATA_LO = 1,  /* page-aligned start of writable data */
-    IPCSIM_HELLO_DATA_HI = 2,  /* page-aligned end of writable data+bss */
-    IPCSIM_HELLO_RO_LO = 3,    /* page-aligned start of read-only data */
-    IPCSIM_HELLO_RO_HI = 4,    /* page-aligned end of read-only data */
-    IPCSIM_HELLO_TEXT_LO = 5,  /* start of executable code */
-    IPCSIM_HELLO_TEXT_HI = 6,  /* end of executable code */
+    IPCSIM_HELLO_PID = 0,     /* host pid */
+    IPCSIM_HELLO_DATA_LO = 1, /* page-aligned start of writable data */
+    IPCSIM_HELLO_DATA_HI = 2, /* page-aligned end of writable data+bss */
+    IPCSIM_HELLO_RO_LO = 3,   /* page-aligned start of read-only data */
+    IPCSIM_HELLO_RO_HI = 4,   /* page-aligned end of read-only data */
+    IPCSIM_HELLO_TEXT_LO = 5, /* start of executable code */
+    IPCSIM_HELLO_TEXT_HI = 6, /* end of executable code */
 };
 
 /* START arguments (simulated addresses, all below 2^31). */
@@ -110,8 +110,8 @@ struct ipcsim_view {
 
 /* UPCALL a[5]: which yield the upcall answers. */
 enum ipcsim_upcall_kind {
-    IPCSIM_UPCALL_WAIT = 0,    /* yield-wait: run the upcall, return */
-    IPCSIM_UPCALL_NOWAIT = 1,  /* yield-no-wait: set the flag byte, run it */
+    IPCSIM_UPCALL_WAIT = 0,   /* yield-wait: run the upcall, return */
+    IPCSIM_UPCALL_NOWAIT = 1, /* yield-no-wait: set the flag byte, run it */
 };
 
 /* FAULT a[2] access kinds. */
@@ -132,8 +132,8 @@ static inline struct ipcsim_msg ipcsim_msg_make(enum ipcsim_msg_type type, uint3
 static inline const char *ipcsim_msg_type_name(uint32_t type)
 {
     switch (type) {
-#define IPCSIM_X_NAME(name, num)                                               \
-    case num:                                                                  \
+#define IPCSIM_X_NAME(name, num)                                                                   \
+    case num:                                                                                      \
         return #name;
         IPCSIM_MSG_TYPES(IPCSIM_X_NAME)
 #undef IPCSIM_X_NAME

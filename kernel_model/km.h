@@ -31,19 +31,19 @@
 
 /* Tock's ErrorCode numbers (kernel/src/errorcode.rs). Functions of this
  * module return 0 or the negated code. */
-#define KM_ERRNO_MAP(X)                                                        \
-    X(FAIL, 1)                                                                 \
-    X(BUSY, 2)                                                                 \
-    X(ALREADY, 3)                                                              \
-    X(OFF, 4)                                                                  \
-    X(RESERVE, 5)                                                              \
-    X(INVAL, 6)                                                                \
-    X(SIZE, 7)                                                                 \
-    X(CANCEL, 8)                                                               \
-    X(NOMEM, 9)                                                                \
-    X(NOSUPPORT, 10)                                                           \
-    X(NODEVICE, 11)                                                            \
-    X(UNINSTALLED, 12)                                                         \
+#define KM_ERRNO_MAP(X)                                                                            \
+    X(FAIL, 1)                                                                                     \
+    X(BUSY, 2)                                                                                     \
+    X(ALREADY, 3)                                                                                  \
+    X(OFF, 4)                                                                                      \
+    X(RESERVE, 5)                                                                                  \
+    X(INVAL, 6)                                                                                    \
+    X(SIZE, 7)                                                                                     \
+    X(CANCEL, 8)                                                                                   \
+    X(NOMEM, 9)                                                                                    \
+    X(NOSUPPORT, 10)                                                                               \
+    X(NODEVICE, 11)                                                                                \
+    X(UNINSTALLED, 12)                                                                             \
     X(NOACK, 13)
 
 enum km_errorcode {
@@ -99,12 +99,12 @@ const char *km_class_name(uint32_t cls);
 /* ---- Processes ------------------------------------------------------- */
 
 /* Process states (kernel/src/process.rs, enum State). */
-#define KM_STATE_MAP(X)                                                        \
-    X(RUNNING, "Running")                                                      \
-    X(YIELDED, "Yielded")                                                      \
-    X(YIELDED_FOR, "YieldedFor")                                               \
-    X(STOPPED, "Stopped")                                                      \
-    X(FAULTED, "Faulted")                                                      \
+#define KM_STATE_MAP(X)                                                                            \
+    X(RUNNING, "Running")                                                                          \
+    X(YIELDED, "Yielded")                                                                          \
+    X(YIELDED_FOR, "YieldedFor")                                                                   \
+    X(STOPPED, "Stopped")                                                                          \
+    X(FAULTED, "Faulted")                                                                          \
     X(TERMINATED, "Terminated")
 
 enum km_state {
@@ -140,7 +140,7 @@ struct km_proc_config {
     uint32_t min_ram;         /* TBF minimum RAM size, bytes */
     uint32_t priority;        /* for priority schedulers; lower runs first */
     struct km_fault_policy fault_policy;
-    uint32_t flash_start;     /* the app's image in simulated flash */
+    uint32_t flash_start; /* the app's image in simulated flash */
     uint32_t flash_size;
 };
 
@@ -173,17 +173,17 @@ struct km_event;
 
 /* ---- Fault injection -------------------------------------------------- */
 
-#define KM_INJECT_KIND_MAP(X)                                                  \
-    X(CRASH, "crash")                     /* the app takes a hard fault */    \
-    X(MPU_VIOLATION, "mpu_violation")     /* the app touches a forbidden address */ \
-    X(HANG, "hang")                       /* the app stops making syscalls */ \
-    X(KILL, "kill")                       /* its Linux process is SIGKILLed */ \
-    X(EXIT, "exit")                       /* as if it called exit-terminate */ \
-    X(RESTART, "restart")                 /* as if it called exit-restart */  \
-    X(SYSCALL_ERROR, "syscall_error")     /* a matching syscall fails instead of running */ \
-    X(DROP_UPCALL, "drop_upcall")         /* a matching upcall is never queued */ \
-    X(DELAY_UPCALL, "delay_upcall")       /* a matching upcall is queued later */ \
-    X(CORRUPT_BUFFER, "corrupt_buffer")   /* bits flip in an allowed buffer */ \
+#define KM_INJECT_KIND_MAP(X)                                                                      \
+    X(CRASH, "crash")                       /* the app takes a hard fault */                       \
+    X(MPU_VIOLATION, "mpu_violation")       /* the app touches a forbidden address */              \
+    X(HANG, "hang")                         /* the app stops making syscalls */                    \
+    X(KILL, "kill")                         /* its Linux process is SIGKILLed */                   \
+    X(EXIT, "exit")                         /* as if it called exit-terminate */                   \
+    X(RESTART, "restart")                   /* as if it called exit-restart */                     \
+    X(SYSCALL_ERROR, "syscall_error")       /* a matching syscall fails instead of running */      \
+    X(DROP_UPCALL, "drop_upcall")           /* a matching upcall is never queued */                \
+    X(DELAY_UPCALL, "delay_upcall")         /* a matching upcall is queued later */                \
+    X(CORRUPT_BUFFER, "corrupt_buffer")     /* bits flip in an allowed buffer */                   \
     X(GRANT_EXHAUSTION, "grant_exhaustion") /* grant allocations fail from then on */
 
 enum km_inject_kind {
@@ -208,30 +208,30 @@ enum km_trigger {
 };
 
 /* Named events rules can watch (km_note); capsules may note their own. */
-#define KM_NOTE_SYSCALL "syscall"     /* the app made a syscall */
-#define KM_NOTE_UPCALL "upcall"       /* an upcall was scheduled for the app */
-#define KM_NOTE_FAULT "fault"         /* the app faulted */
-#define KM_NOTE_RESTART "restart"     /* the app restarted */
-#define KM_NOTE_EXIT "exit"           /* the app exited */
+#define KM_NOTE_SYSCALL "syscall" /* the app made a syscall */
+#define KM_NOTE_UPCALL "upcall"   /* an upcall was scheduled for the app */
+#define KM_NOTE_FAULT "fault"     /* the app faulted */
+#define KM_NOTE_RESTART "restart" /* the app restarted */
+#define KM_NOTE_EXIT "exit"       /* the app exited */
 
 struct km_inject_rule {
     enum km_inject_kind kind;
-    int proc;                  /* target process index */
+    int proc; /* target process index */
     enum km_trigger trigger;
-    uint64_t at_cycles;        /* KM_TRIG_AT_TIME */
-    uint64_t nth;              /* KM_TRIG_AFTER_SYSCALLS, KM_TRIG_NTH (1 = first) */
-    uint32_t rate_ppm;         /* KM_TRIG_RATE */
-    const char *event;         /* named event to watch (NULL: the kind's own stream) */
+    uint64_t at_cycles; /* KM_TRIG_AT_TIME */
+    uint64_t nth;       /* KM_TRIG_AFTER_SYSCALLS, KM_TRIG_NTH (1 = first) */
+    uint32_t rate_ppm;  /* KM_TRIG_RATE */
+    const char *event;  /* named event to watch (NULL: the kind's own stream) */
     /* Matchers for the syscall and upcall kinds and corrupt_buffer;
      * -1 = any. */
-    int32_t match_class;       /* syscall class */
+    int32_t match_class; /* syscall class */
     int64_t match_driver;
-    int64_t match_number;      /* command / subscribe / allow number */
-    uint32_t error;            /* SYSCALL_ERROR: the ErrorCode to return */
-    uint64_t delay_cycles;     /* DELAY_UPCALL */
-    uint32_t bits;             /* CORRUPT_BUFFER: bits to flip */
-    uint32_t allow_class;      /* CORRUPT_BUFFER: KM_SYS_ALLOW_RW or KM_SYS_ALLOW_RO */
-    uint32_t exit_code;        /* EXIT, RESTART: completion code */
+    int64_t match_number;  /* command / subscribe / allow number */
+    uint32_t error;        /* SYSCALL_ERROR: the ErrorCode to return */
+    uint64_t delay_cycles; /* DELAY_UPCALL */
+    uint32_t bits;         /* CORRUPT_BUFFER: bits to flip */
+    uint32_t allow_class;  /* CORRUPT_BUFFER: KM_SYS_ALLOW_RW or KM_SYS_ALLOW_RO */
+    uint32_t exit_code;    /* EXIT, RESTART: completion code */
 };
 
 /* What the host side must make the app do when it next runs. */
@@ -253,15 +253,15 @@ struct km_ipc_config {
 
 struct km_config {
     struct km_memory mem;
-    uint64_t clock_hz;       /* CPU clock: virtual cycles per second */
-    uint32_t alarm_hz;       /* alarm driver tick frequency */
-    uint32_t led_count;      /* LEDs the led driver exposes */
-    uint64_t seed;           /* rng driver seed */
+    uint64_t clock_hz;        /* CPU clock: virtual cycles per second */
+    uint32_t alarm_hz;        /* alarm driver tick frequency */
+    uint32_t led_count;       /* LEDs the led driver exposes */
+    uint64_t seed;            /* rng driver seed */
     uint64_t duration_cycles; /* run ends at this virtual time; 0 = never */
-    const char *scheduler;   /* scheduler name, NULL = "round_robin" */
-    uint32_t timeslice_us;   /* 0 = the scheduler's default */
+    const char *scheduler;    /* scheduler name, NULL = "round_robin" */
+    uint32_t timeslice_us;    /* 0 = the scheduler's default */
     struct km_costs costs;
-    struct km_mpu mpu;       /* MPU model and its parameters */
+    struct km_mpu mpu; /* MPU model and its parameters */
     /* The break a new process starts with (initial_process_app_brk_size:
      * the SVC frame, 32 B, on Cortex-M; 0 on RISC-V). */
     uint32_t initial_app_brk;
@@ -269,7 +269,7 @@ struct km_config {
     const struct km_proc_config *procs; /* nprocs entries (borrowed) */
     unsigned ninject;
     const struct km_inject_rule *inject; /* ninject rules (borrowed) */
-    struct km_ipc_config ipc; /* the IPC capsule the board includes */
+    struct km_ipc_config ipc;            /* the IPC capsule the board includes */
     /* Called for each event the outside world should see; may be NULL. */
     void (*on_event)(void *ctx, const struct km_event *ev);
     void *ctx;
@@ -312,18 +312,18 @@ struct km_event {
             const char *reason; /* valid during the callback only */
         } panic;
         struct {
-            const char *text;   /* static */
+            const char *text; /* static */
         } finding;
         struct {
             const char *reason; /* valid during the callback only */
         } fault;
         struct {
-            unsigned rule;      /* index into km_config.inject */
+            unsigned rule; /* index into km_config.inject */
             enum km_inject_kind kind;
             const char *detail; /* valid during the callback only */
         } inject;
         struct {
-            const char *text;   /* valid during the callback only */
+            const char *text; /* valid during the callback only */
         } notice;
     } u;
 };
@@ -352,13 +352,13 @@ enum km_end_reason {
 const char *km_end_reason_name(enum km_end_reason r);
 
 struct km_dispatch {
-    bool end;                /* true: the run is over, see .end_reason */
+    bool end; /* true: the run is over, see .end_reason */
     enum km_end_reason end_reason;
-    int proc;                /* process to run */
+    int proc; /* process to run */
     enum km_resume resume;
-    struct km_regs regs;     /* for KM_RESUME_RETURN */
-    struct km_upcall upcall; /* for KM_RESUME_UPCALL */
-    bool upcall_nowait;      /* upcall answers a yield-no-wait */
+    struct km_regs regs;             /* for KM_RESUME_RETURN */
+    struct km_upcall upcall;         /* for KM_RESUME_UPCALL */
+    bool upcall_nowait;              /* upcall answers a yield-no-wait */
     enum km_host_inject host_inject; /* make the app misbehave before it goes on */
     uint32_t host_inject_addr;       /* KM_HOST_TOUCH: the forbidden address */
 };
@@ -387,7 +387,7 @@ struct km_proc_stats {
     uint64_t upcalls_dropped;  /* enqueue failures (queue full) */
     uint64_t context_switches; /* times this process was switched to */
     uint64_t timeslice_expirations;
-    uint64_t run_cycles;       /* virtual cycles charged to it */
+    uint64_t run_cycles; /* virtual cycles charged to it */
     uint32_t restart_count;
     uint32_t fault_count;
     uint64_t ipc_windows;         /* MPU regions legacy IPC added to it */
@@ -398,16 +398,16 @@ struct km_proc_info {
     const char *name;
     const char *package_name;
     enum km_state state;
-    uint32_t process_id;   /* changes on every restart */
+    uint32_t process_id; /* changes on every restart */
     bool has_completion_code;
     uint32_t completion_code;
     uint32_t ram_start, ram_end; /* process block */
     uint32_t app_break, kernel_break, allow_high_water_mark;
     uint32_t flash_start, flash_end;
     struct km_proc_stats stats;
-    char fault_reason[160]; /* last fault, "" if none */
-    struct km_mpu_config mpu;  /* its MPU configuration now */
-    uint32_t mpu_generation;   /* changes whenever the configuration does */
+    char fault_reason[160];   /* last fault, "" if none */
+    struct km_mpu_config mpu; /* its MPU configuration now */
+    uint32_t mpu_generation;  /* changes whenever the configuration does */
 };
 
 /* ---- The kernel ------------------------------------------------------ */

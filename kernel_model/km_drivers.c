@@ -3,11 +3,9 @@
 #include "km_internal.h"
 
 static const struct km_driver_ops *const km_drivers[] = {
-    &km_drv_alarm_ops,
-    &km_drv_console_ops,
-    &km_drv_led_ops,
-    &km_drv_rng_ops,
-    &km_drv_ipc_legacy_ops, /* only when the scenario's ipc mechanism is "legacy" */
+    &km_drv_alarm_ops, &km_drv_console_ops,    &km_drv_led_ops,
+    &km_drv_rng_ops,   &km_drv_ipc_legacy_ops, /* only when the scenario's ipc mechanism is "legacy"
+                                                */
 };
 
 #define KM_NDRIVERS (sizeof(km_drivers) / sizeof(km_drivers[0]))

@@ -31,8 +31,8 @@ static uint32_t alarm_now(const struct km_kernel *k)
 
 /* Arms the per-process alarm at reference + dt (wrapping) and the kernel
  * timer at the cycle the counter gets there. */
-static void alarm_rearm(struct km_kernel *k, struct km_process *p, struct km_grant *g,
-                        uint32_t ref, uint32_t dt)
+static void alarm_rearm(struct km_kernel *k, struct km_process *p, struct km_grant *g, uint32_t ref,
+                        uint32_t dt)
 {
     g->driver_state[AL_ARMED] = 1;
     g->driver_state[AL_REF] = ref;

@@ -106,8 +106,7 @@ static void console_timer(struct km_kernel *k, struct km_process *unused, uint64
         ev.u.console.len = k->console_chunk_len;
         km_emit(k, &ev);
     }
-    struct km_grant *g =
-        p->process_id == pid ? km_grant_get(k, p, CONSOLE_NUM, false, NULL) : NULL;
+    struct km_grant *g = p->process_id == pid ? km_grant_get(k, p, CONSOLE_NUM, false, NULL) : NULL;
     if (g != NULL) {
         if (g->driver_state[CO_WRITE_REMAINING] > 0) {
             console_send(k, p, g);

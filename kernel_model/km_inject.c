@@ -98,9 +98,8 @@ static bool km_inj_alive(const struct km_process *p)
 static void km_inj_corrupt(struct km_kernel *k, struct km_process *p,
                            const struct km_inject_rule *r, char *detail, size_t len)
 {
-    struct km_grant *g = r->match_driver >= 0
-                             ? km_grant_get(k, p, (uint32_t)r->match_driver, false, NULL)
-                             : NULL;
+    struct km_grant *g =
+        r->match_driver >= 0 ? km_grant_get(k, p, (uint32_t)r->match_driver, false, NULL) : NULL;
     uint32_t num = r->match_number >= 0 ? (uint32_t)r->match_number : 0;
     const struct km_buffer *b = NULL;
     if (g && num < KM_MAX_ALLOWS)
@@ -112,7 +111,8 @@ static void km_inj_corrupt(struct km_kernel *k, struct km_process *p,
                        ? km_mem_ptr(k, b->ptr, b->len)
                        : NULL;
     if (mem == NULL) {
-        snprintf(detail, len, "no buffer allowed at driver 0x%llx number %u in RAM: nothing flipped",
+        snprintf(detail, len,
+                 "no buffer allowed at driver 0x%llx number %u in RAM: nothing flipped",
                  (unsigned long long)r->match_driver, num);
         return;
     }
@@ -147,8 +147,7 @@ static void km_inj_act(struct km_kernel *k, unsigned rule)
         /* the first byte past the block: no MPU configuration allows it */
         p->host_inject = KM_HOST_TOUCH;
         p->host_inject_addr = p->mem_end;
-        snprintf(detail, sizeof(detail), "the app will write 0x%08x when it next runs",
-                 p->mem_end);
+        snprintf(detail, sizeof(detail), "the app will write 0x%08x when it next runs", p->mem_end);
         km_inj_report(k, rule, p->index, detail);
         break;
     case KM_INJ_HANG:

@@ -5,16 +5,16 @@
 
 #include "km.h"
 
-#define KM_TASK_QUEUE_LEN 10    /* kernel/src/process_standard.rs: tasks ring */
-#define KM_MIN_QUANTA_US 500    /* kernel/src/kernel.rs MIN_QUANTA_THRESHOLD_US */
-#define KM_MAX_GRANTS 16        /* grant pointer slots per process */
+#define KM_TASK_QUEUE_LEN 10 /* kernel/src/process_standard.rs: tasks ring */
+#define KM_MIN_QUANTA_US 500 /* kernel/src/kernel.rs MIN_QUANTA_THRESHOLD_US */
+#define KM_MAX_GRANTS 16     /* grant pointer slots per process */
 /* Legacy IPC (km_ipc_legacy.c) has one subscribe number and one
  * read-write allow number per process slot (kernel/src/ipc.rs:
  * UpcallCount<NUM_PROCS>, AllowRwCount<NUM_PROCS>), hence these sizes. */
-#define KM_MAX_PROCS 64         /* process slots, at most (a scenario's limit) */
+#define KM_MAX_PROCS 64               /* process slots, at most (a scenario's limit) */
 #define KM_MAX_UPCALLS KM_MAX_PROCS   /* subscribe numbers per driver, at most */
 #define KM_MAX_RW_ALLOWS KM_MAX_PROCS /* read-write allow numbers per driver */
-#define KM_MAX_ALLOWS 4         /* read-only / userspace-readable allow numbers */
+#define KM_MAX_ALLOWS 4               /* read-only / userspace-readable allow numbers */
 
 /* Estimated grant-region bytes (32-bit target) until the MPU work makes the
  * layout exact: the grant pointer table, the task ring and the process
@@ -41,12 +41,12 @@ enum km_ipc_kind { KM_IPC_SERVICE, KM_IPC_CLIENT };
 
 struct km_task {
     enum km_task_kind kind;
-    bool from_kernel;      /* FunctionCallSource::Kernel (the init call) */
+    bool from_kernel; /* FunctionCallSource::Kernel (the init call) */
     uint32_t driver, subnum;
     struct km_upcall up;
     /* KM_TASK_IPC only: the notifying process and its identity then */
-    int ipc_from;             /* sender's process index */
-    uint32_t ipc_from_pid;    /* its process_id: stale once it restarted */
+    int ipc_from;          /* sender's process index */
+    uint32_t ipc_from_pid; /* its process_id: stale once it restarted */
     enum km_ipc_kind ipc_kind;
 };
 
@@ -73,21 +73,21 @@ struct km_process {
     int index;
     const struct km_proc_config *cfg;
     enum km_state state;
-    enum km_state stopped_from;   /* state before Stopped */
+    enum km_state stopped_from; /* state before Stopped */
     uint32_t yielded_for_driver, yielded_for_subnum;
-    uint32_t process_id;          /* kernel-wide counter, new on restart */
+    uint32_t process_id; /* kernel-wide counter, new on restart */
     bool has_completion_code;
     uint32_t completion_code;
 
     /* Memory (simulated addresses). */
-    uint32_t mem_start, mem_end;  /* process block */
-    uint32_t app_break;           /* end of app-accessible memory */
-    uint32_t kernel_break;        /* start of the grant region */
+    uint32_t mem_start, mem_end; /* process block */
+    uint32_t app_break;          /* end of app-accessible memory */
+    uint32_t kernel_break;       /* start of the grant region */
     uint32_t initial_kernel_break;
     uint32_t initial_kernel_size; /* grant region at load time */
     uint32_t allow_high_water_mark;
     uint32_t flash_start, flash_end;
-    uint64_t code_lo, code_hi;    /* host code range, for upcall pointers */
+    uint64_t code_lo, code_hi;        /* host code range, for upcall pointers */
     uint32_t stack_start, heap_start; /* memop 10/11, debug only */
 
     /* Task queue (ring). */
@@ -96,8 +96,8 @@ struct km_process {
 
     struct km_grant grants[KM_MAX_GRANTS];
 
-    struct km_mpu_config mpu;      /* this process's MPU configuration */
-    uint32_t mpu_generation;       /* bumped on every change */
+    struct km_mpu_config mpu; /* this process's MPU configuration */
+    uint32_t mpu_generation;  /* bumped on every change */
 
     /* What the host app is waiting for when next dispatched. */
     enum km_resume resume;
@@ -105,8 +105,8 @@ struct km_process {
     struct km_upcall upcall;
     bool upcall_nowait;
 
-    uint64_t compute_left; /* declared cycles not yet run (preempted) */
-    bool grant_exhausted;  /* injected: grant allocations fail with NOMEM */
+    uint64_t compute_left;           /* declared cycles not yet run (preempted) */
+    bool grant_exhausted;            /* injected: grant allocations fail with NOMEM */
     enum km_host_inject host_inject; /* injected misbehaviour for its next run */
     uint32_t host_inject_addr;
     struct km_proc_stats stats;
@@ -169,28 +169,28 @@ struct km_sched_proc {
 
 /* Scheduler state for every scheduler kind (only one is in use). */
 struct km_sched_state {
-    int *queue;              /* process indices, head first (mlfq: all levels) */
+    int *queue; /* process indices, head first (mlfq: all levels) */
     unsigned qlen;
     uint32_t timeslice_us;
     uint32_t time_remaining; /* round robin: left of the current slice */
     bool last_rescheduled;
     struct km_sched_proc *procs; /* nprocs entries */
-    int running;             /* priority: the process next() chose, -1 none */
-    int last_proc;           /* mlfq: the process next() chose */
-    unsigned last_level;     /* mlfq: last_queue_idx */
-    uint64_t next_reset;     /* mlfq: alarm ticks at which to boost next */
-    uint64_t last_reset_check; /* mlfq: alarm ticks at the last next() */
+    int running;                 /* priority: the process next() chose, -1 none */
+    int last_proc;               /* mlfq: the process next() chose */
+    unsigned last_level;         /* mlfq: last_queue_idx */
+    uint64_t next_reset;         /* mlfq: alarm ticks at which to boost next */
+    uint64_t last_reset_check;   /* mlfq: alarm ticks at the last next() */
 };
 
 /* A pending kernel timer (an alarm expiry, a console write completing). */
 struct km_timer {
     bool armed;
-    uint64_t when;      /* virtual cycles */
-    uint64_t seq;       /* arming order, breaks ties deterministically */
+    uint64_t when; /* virtual cycles */
+    uint64_t seq;  /* arming order, breaks ties deterministically */
     int proc;
     uint32_t driver;
     uint64_t tag;
-    uint32_t pid;       /* process_id when armed: stale after a restart */
+    uint32_t pid; /* process_id when armed: stale after a restart */
 };
 
 struct km_kernel {
@@ -200,7 +200,7 @@ struct km_kernel {
     const struct km_sched_ops *sched;
     struct km_sched_state ss;
 
-    uint64_t now;            /* virtual cycles */
+    uint64_t now; /* virtual cycles */
     uint32_t next_process_id;
 
     struct km_timer *timers; /* a small pool, see km_timer_arm */
@@ -208,44 +208,44 @@ struct km_kernel {
     uint64_t timer_seq;
 
     /* do_process state */
-    int current;             /* process in do_process, or -1 */
-    int last_run;            /* process that ran last, for switch costs */
-    uint64_t slice_start;    /* virtual time the slice started */
-    uint64_t slice_cycles;   /* 0 = no timeslice */
-    bool dispatched;         /* current was handed to the host */
+    int current;           /* process in do_process, or -1 */
+    int last_run;          /* process that ran last, for switch costs */
+    uint64_t slice_start;  /* virtual time the slice started */
+    uint64_t slice_cycles; /* 0 = no timeslice */
+    bool dispatched;       /* current was handed to the host */
 
     bool ended;
     enum km_end_reason end_reason;
     char panic_reason[256];
 
-    uint64_t rng_state;      /* rng driver, xorshift64* */
+    uint64_t rng_state; /* rng driver, xorshift64* */
 
     /* console driver (one UART shared by all processes) */
-    int console_tx_proc;     /* process whose chunk is on the wire, or -1 */
-    uint32_t console_tx_pid; /* its process id when the chunk was sent */
+    int console_tx_proc;       /* process whose chunk is on the wire, or -1 */
+    uint32_t console_tx_pid;   /* its process id when the chunk was sent */
     uint8_t console_chunk[64]; /* capsules/core/src/console.rs DEFAULT_BUF_SIZE */
     uint32_t console_chunk_len;
 
-    uint32_t led_state;      /* led driver: bit i = LED i on */
+    uint32_t led_state; /* led driver: bit i = LED i on */
 
     /* fault injection (km_inject.c) */
-    struct km_inj_rule_state *inj;   /* one per km_config.inject rule */
-    uint64_t inj_rng;                /* stream for rate triggers and bit flips */
-    struct km_inj_delayed *delayed;  /* upcalls held back by delay_upcall */
+    struct km_inj_rule_state *inj;  /* one per km_config.inject rule */
+    uint64_t inj_rng;               /* stream for rate triggers and bit flips */
+    struct km_inj_delayed *delayed; /* upcalls held back by delay_upcall */
     unsigned ndelayed;
 };
 
 /* Per-rule state of fault injection. */
 struct km_inj_rule_state {
-    uint64_t seen;   /* matching events so far */
-    uint64_t fired;  /* times the rule acted */
+    uint64_t seen;  /* matching events so far */
+    uint64_t fired; /* times the rule acted */
 };
 
 /* An upcall delay_upcall holds back. */
 struct km_inj_delayed {
     bool used;
     int proc;
-    uint32_t pid;    /* the incarnation it was for */
+    uint32_t pid; /* the incarnation it was for */
     uint32_t driver, subnum;
     uint32_t args[3];
 };
@@ -310,8 +310,7 @@ int km_enqueue(struct km_process *p, const struct km_task *t);
 void km_mpu_changed(struct km_process *p);
 /* do_process dequeued Task::IPC t on target (kernel.rs): schedule the
  * upcall, exposing the sender's buffer (IPC::schedule_upcall). */
-void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target,
-                           const struct km_task *t);
+void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target, const struct km_task *t);
 /* ---- end legacy IPC support ---- */
 
 /* Fault injection hooks (km_inject.c). */

@@ -22,8 +22,8 @@ const char *km_err_name(int code)
     if (code < 0)
         code = -code;
     switch (code) {
-#define KM_X_NAME(name, num)                                                   \
-    case num:                                                                  \
+#define KM_X_NAME(name, num)                                                                       \
+    case num:                                                                                      \
         return #name;
         KM_ERRNO_MAP(KM_X_NAME)
 #undef KM_X_NAME
@@ -244,8 +244,7 @@ static bool km_in_app_owned(const struct km_process *p, uint64_t addr, uint64_t 
 
 static bool km_in_app_flash(const struct km_process *p, uint64_t addr, uint64_t len)
 {
-    return p->flash_end > p->flash_start && addr >= p->flash_start &&
-           addr + len <= p->flash_end;
+    return p->flash_end > p->flash_start && addr >= p->flash_start && addr + len <= p->flash_end;
 }
 
 /* ---- Creation --------------------------------------------------------- */
@@ -360,8 +359,8 @@ static bool km_proc_reset(struct km_kernel *k, struct km_process *p)
 
 struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errlen)
 {
-    const struct km_sched_ops *sched = km_sched_find(cfg->scheduler ? cfg->scheduler
-                                                                    : "round_robin");
+    const struct km_sched_ops *sched =
+        km_sched_find(cfg->scheduler ? cfg->scheduler : "round_robin");
     if (sched == NULL) {
         snprintf(err, errlen, "unknown scheduler \"%s\"", cfg->scheduler);
         return NULL;
@@ -498,8 +497,8 @@ static bool km_task_pop(struct km_process *p, struct km_task *t)
 }
 
 /* Removes tasks for which keep() is false, preserving order. */
-static unsigned km_task_retain(struct km_process *p, bool (*keep)(const struct km_task *, const void *),
-                               const void *arg)
+static unsigned km_task_retain(struct km_process *p,
+                               bool (*keep)(const struct km_task *, const void *), const void *arg)
 {
     struct km_task kept[KM_TASK_QUEUE_LEN];
     unsigned n = 0, removed = 0;
@@ -522,7 +521,8 @@ struct km_upcall_id {
 static bool km_task_matches(const struct km_task *t, const struct km_upcall_id *id)
 {
     /* Task::IPC matches no upcall id (process_standard.rs remove_upcall) */
-    return t->kind != KM_TASK_IPC && !t->from_kernel && t->driver == id->driver && t->subnum == id->subnum;
+    return t->kind != KM_TASK_IPC && !t->from_kernel && t->driver == id->driver &&
+           t->subnum == id->subnum;
 }
 
 /* remove_pending_upcalls: drops FunctionCall tasks from a driver upcall id;
@@ -688,8 +688,9 @@ static void km_sys_yield(struct km_kernel *k, struct km_process *p, const struct
          * (kernel/src/utilities/arch_helpers.rs,
          * syscall_from_register_arguments_trd104 -> None), which the
          * architecture turns into ContextSwitchReason::Fault. */
-        km_fault(k, p->index, &(struct km_fault_info){.kind = KM_FAULT_CRASH,
-                                                       .reason = "invalid syscall: unknown yield type"});
+        km_fault(k, p->index,
+                 &(struct km_fault_info){.kind = KM_FAULT_CRASH,
+                                         .reason = "invalid syscall: unknown yield type"});
         break;
     }
 }
@@ -931,8 +932,7 @@ static void km_sys_exit(struct km_kernel *k, struct km_process *p, const struct 
 
 static bool km_check_dispatched(struct km_kernel *k, int p)
 {
-    return k->current == p && k->dispatched && !k->ended &&
-           k->procs[p].state == KM_STATE_RUNNING;
+    return k->current == p && k->dispatched && !k->ended && k->procs[p].state == KM_STATE_RUNNING;
 }
 
 static void km_syscall_dispatch(struct km_kernel *k, struct km_process *p, uint32_t cls,
@@ -1174,8 +1174,8 @@ static struct km_timer *km_timer_first(struct km_kernel *k)
     struct km_timer *best = NULL;
     for (unsigned i = 0; i < k->ntimers; i++) {
         struct km_timer *t = &k->timers[i];
-        if (t->armed && (best == NULL || t->when < best->when ||
-                         (t->when == best->when && t->seq < best->seq)))
+        if (t->armed &&
+            (best == NULL || t->when < best->when || (t->when == best->when && t->seq < best->seq)))
             best = t;
     }
     return best;

@@ -47,7 +47,7 @@ struct km_mpu_region {
      * and limit+1; PMP TOR start and end. */
     uint32_t base;
     uint64_t size;
-    uint8_t subregions;   /* ARMv7-M: bit i set = subregion i ENABLED; 0xff otherwise */
+    uint8_t subregions; /* ARMv7-M: bit i set = subregion i ENABLED; 0xff otherwise */
     /* What the kernel asked for (Tock's "location"): start and size. */
     uint32_t loc_start;
     uint32_t loc_size;
@@ -59,13 +59,13 @@ struct km_mpu_region {
 /* An MPU configuration of one process (Tock's MpuConfig). */
 struct km_mpu_config {
     struct km_mpu_region r[KM_MPU_MAX_REGIONS];
-    int app_region;       /* region holding app RAM, -1 if none (PMP app_region_idx) */
+    int app_region; /* region holding app RAM, -1 if none (PMP app_region_idx) */
     /* Set by a model when it refused a request at which Tock's own code
      * panics (an overflow or underflow upstream): a static description
      * with the upstream line. The kernel reports it as a finding and
      * clears it. */
     const char *finding;
-    uint64_t priv[8];     /* model-private words (e.g. ARMv7-M's recorded app block) */
+    uint64_t priv[8]; /* model-private words (e.g. ARMv7-M's recorded app block) */
 };
 
 /* Parameters of one MPU instance, from the platform profile. */

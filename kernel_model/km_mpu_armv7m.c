@@ -28,11 +28,11 @@
 #define V7_RASR_ENABLE 1u     /* ENABLE: OFFSET(0) */
 
 /* AP values (mpu.rs:113-124): privileged / unprivileged access. */
-#define V7_AP_PRIV_ONLY 1u    /* RW / -- */
-#define V7_AP_UNPRIV_RO 2u    /* RW / R- */
-#define V7_AP_READ_WRITE 3u   /* RW / RW */
-#define V7_AP_RO 6u           /* R- / R- */
-#define V7_AP_RO_ALIAS 7u     /* R- / R- */
+#define V7_AP_PRIV_ONLY 1u  /* RW / -- */
+#define V7_AP_UNPRIV_RO 2u  /* RW / R- */
+#define V7_AP_READ_WRITE 3u /* RW / RW */
+#define V7_AP_RO 6u         /* R- / R- */
+#define V7_AP_RO_ALIAS 7u   /* R- / R- */
 
 /* mpu.rs:24 CORTEXM_MIN_REGION_SIZE: smallest logical region. */
 #define V7_CORTEXM_MIN_REGION_SIZE 32u
@@ -232,9 +232,9 @@ static void v7_reset_config(const struct km_mpu *m, struct km_mpu_config *c)
 }
 
 /* allocate_region() (mpu.rs:434-555). */
-static bool v7_allocate_region(const struct km_mpu *m, uint32_t unalloc_start, uint32_t unalloc_size,
-                               uint32_t min_size, enum km_perm perm, struct km_mpu_config *c,
-                               uint32_t *out_start, uint32_t *out_size)
+static bool v7_allocate_region(const struct km_mpu *m, uint32_t unalloc_start,
+                               uint32_t unalloc_size, uint32_t min_size, enum km_perm perm,
+                               struct km_mpu_config *c, uint32_t *out_start, uint32_t *out_size)
 {
     const uint64_t min_region = m->p.min_region_size; /* MIN_REGION_SIZE */
 
@@ -358,8 +358,8 @@ static bool v7_remove_memory_region(const struct km_mpu *m, uint32_t start, uint
 /* Builds regions 0 and 1 of an app block whose first half starts at
  * region_start and is region_size long, with n (1..16) subregions enabled
  * (mpu.rs:673-704 and 747-775). Writes c only if both can be built. */
-static bool v7_set_app_regions(struct km_mpu_config *c, uint64_t region_start,
-                               uint64_t region_size, uint64_t n, enum km_perm perm)
+static bool v7_set_app_regions(struct km_mpu_config *c, uint64_t region_start, uint64_t region_size,
+                               uint64_t n, enum km_perm perm)
 {
     uint64_t n0 = n < 8 ? n : 8;
     uint64_t n1 = n > 8 ? n - 8 : 0;

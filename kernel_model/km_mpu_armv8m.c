@@ -155,8 +155,8 @@ static bool v8_overlaps(const struct km_mpu_region *r, uint32_t other_start, uin
     return region_start < other_end && other_start < region_end;
 }
 
-static bool v8_overlaps_any(const struct km_mpu *m, const struct km_mpu_config *c,
-                            uint32_t start, uint32_t size)
+static bool v8_overlaps_any(const struct km_mpu *m, const struct km_mpu_config *c, uint32_t start,
+                            uint32_t size)
 {
     for (unsigned i = 0; i < m->p.num_regions; i++)
         if (v8_overlaps(&c->r[i], start, size))

@@ -147,8 +147,8 @@ static bool pmp_overlaps(uint32_t r_start, uint32_t r_end, uint32_t o_start, uin
 
 /* Does [start, start+size) overlap any enabled slot (pmp.rs:1163-1170,
  * 1278-1285)? */
-static bool pmp_overlaps_any(const struct km_mpu *m, const struct km_mpu_config *c,
-                             uint32_t start, uint32_t size)
+static bool pmp_overlaps_any(const struct km_mpu *m, const struct km_mpu_config *c, uint32_t start,
+                             uint32_t size)
 {
     for (unsigned i = 0; i < pmp_slots(m); i++) {
         const struct km_mpu_region *r = &c->r[i];
@@ -267,9 +267,9 @@ static bool pmp_remove_memory_region(const struct km_mpu *m, uint32_t start, uin
 static bool pmp_allocate_app_memory_region(const struct km_mpu *m, uint32_t start, uint32_t size,
                                            uint32_t min_memory_size,
                                            uint32_t initial_app_memory_size,
-                                           uint32_t initial_kernel_memory_size,
-                                           enum km_perm perm, struct km_mpu_config *c,
-                                           uint32_t *out_start, uint32_t *out_size)
+                                           uint32_t initial_kernel_memory_size, enum km_perm perm,
+                                           struct km_mpu_config *c, uint32_t *out_start,
+                                           uint32_t *out_size)
 {
     if (c->app_region >= 0)
         return false;

@@ -49,8 +49,8 @@ static int check_app(const struct scn_expect_app *e, const struct scn_app *app,
             snprintf(c->actual, sizeof(c->actual), "found at offset %zu", (size_t)(hit - con));
             pos = (size_t)(hit - con) + strlen(e->contains[i]);
         } else {
-            snprintf(c->actual, sizeof(c->actual), "not found after offset %zu of %zu bytes",
-                     pos, strlen(con));
+            snprintf(c->actual, sizeof(c->actual), "not found after offset %zu of %zu bytes", pos,
+                     strlen(con));
         }
         finish_check(r, c, hit != NULL);
     }
@@ -109,8 +109,8 @@ static int check_app(const struct scn_expect_app *e, const struct scn_app *app,
             snprintf(c->actual, sizeof(c->actual), "%u", ar->info.completion_code);
         else
             snprintf(c->actual, sizeof(c->actual), "none");
-        finish_check(r, c,
-                     ar->info.has_completion_code && ar->info.completion_code == e->completion_code);
+        finish_check(
+            r, c, ar->info.has_completion_code && ar->info.completion_code == e->completion_code);
     }
     if (e->has_fault_count) {
         struct expect_check *c = add_check(r, app->name, "fault_count");
@@ -136,7 +136,8 @@ static int check_app(const struct scn_expect_app *e, const struct scn_app *app,
             char q[200];
             quote(q, sizeof(q), e->after_contains[i]);
             snprintf(c->expected, sizeof(c->expected), "%s after %llu.%03llu ms", q,
-                     (unsigned long long)(e->after_us / 1000), (unsigned long long)(e->after_us % 1000));
+                     (unsigned long long)(e->after_us / 1000),
+                     (unsigned long long)(e->after_us % 1000));
             const char *hit = strstr(con + at, e->after_contains[i]);
             if (hit) {
                 snprintf(c->actual, sizeof(c->actual), "found at offset %zu", (size_t)(hit - con));

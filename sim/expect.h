@@ -10,8 +10,8 @@
 
 /* One checked expectation. */
 struct expect_check {
-    char app[SCN_NAME_MAX];  /* instance name, or "" for run-wide checks */
-    char check[32];          /* "console_contains", "state", ... */
+    char app[SCN_NAME_MAX]; /* instance name, or "" for run-wide checks */
+    char check[32];         /* "console_contains", "state", ... */
     char expected[256];
     char actual[256];
     bool ok;

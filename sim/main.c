@@ -33,22 +33,21 @@ enum { EXIT_PASS = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_HOST = 3, EXIT_INTER
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: ipcsim <command> [options]\n"
-            "\n"
-            "commands:\n"
-            "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
-            "               [--memory-map] [--platform NAME]\n"
-            "                       run a scenario (on another platform profile with\n"
-            "                       --platform); exit 0 if every expectation holds\n"
-            "  validate SCENARIO... check scenario files without running them\n"
-            "  list                 programs, platforms, schedulers and drivers known\n"
-            "  --help, --version\n"
-            "\n"
-            "exit codes: 0 pass, 1 expectation failed, 2 bad scenario or usage,\n"
-            "            3 simulator error, 130 interrupted\n"
-            "\n"
-            "environment: IPCSIM_PROGRAM_PATH (built apps), IPCSIM_PLATFORM_PATH (profiles)\n");
+    fprintf(f, "usage: ipcsim <command> [options]\n"
+               "\n"
+               "commands:\n"
+               "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
+               "               [--memory-map] [--platform NAME]\n"
+               "                       run a scenario (on another platform profile with\n"
+               "                       --platform); exit 0 if every expectation holds\n"
+               "  validate SCENARIO... check scenario files without running them\n"
+               "  list                 programs, platforms, schedulers and drivers known\n"
+               "  --help, --version\n"
+               "\n"
+               "exit codes: 0 pass, 1 expectation failed, 2 bad scenario or usage,\n"
+               "            3 simulator error, 130 interrupted\n"
+               "\n"
+               "environment: IPCSIM_PROGRAM_PATH (built apps), IPCSIM_PLATFORM_PATH (profiles)\n");
 }
 
 static struct scn_search search_paths(void)
@@ -103,8 +102,8 @@ static void print_summary(FILE *f, const struct scn_scenario *s, const struct ru
     for (size_t i = 0; i < ex->n; i++) {
         const struct expect_check *c = &ex->checks[i];
         if (!c->ok)
-            fprintf(f, "FAIL %s%s%s: expected %s, got %s\n", c->app, c->app[0] ? " " : "",
-                    c->check, c->expected, c->actual);
+            fprintf(f, "FAIL %s%s%s: expected %s, got %s\n", c->app, c->app[0] ? " " : "", c->check,
+                    c->expected, c->actual);
     }
     fprintf(f, "expectations: %zu passed, %zu failed\n", ex->n - ex->failed, ex->failed);
 }
@@ -112,14 +111,10 @@ static void print_summary(FILE *f, const struct scn_scenario *s, const struct ru
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"seed", required_argument, NULL, 's'},
-        {"out", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"host-timeout", required_argument, NULL, 't'},
-        {"memory-map", no_argument, NULL, 'm'},
-        {"platform", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"seed", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},      {"host-timeout", required_argument, NULL, 't'},
+        {"memory-map", no_argument, NULL, 'm'}, {"platform", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     struct run_options ro = {.console = stdout, .host_timeout_ms = 10000};
     const char *out_dir = NULL, *platform = NULL;
@@ -151,9 +146,10 @@ static int cmd_run(int argc, char **argv)
             break;
         case 't':
             if (!parse_u64(optarg, &v) || v > 3600000) {
-                fprintf(stderr,
-                        "ipcsim run: --host-timeout: expected milliseconds 0..3600000, got \"%s\"\n",
-                        optarg);
+                fprintf(
+                    stderr,
+                    "ipcsim run: --host-timeout: expected milliseconds 0..3600000, got \"%s\"\n",
+                    optarg);
                 return EXIT_USAGE;
             }
             ro.host_timeout_ms = (uint32_t)v;
@@ -209,7 +205,8 @@ static int cmd_run(int argc, char **argv)
     print_summary(stdout, &s, &res, &ex);
     int exit_code = ex.failed ? EXIT_FAILED : EXIT_PASS;
     if (res.end_reason == KM_END_PANIC && !s.expect.has_end_reason) {
-        fprintf(stdout, "FAIL unexpected kernel panic (say \"end_reason\": \"panic\" to expect it)\n");
+        fprintf(stdout,
+                "FAIL unexpected kernel panic (say \"end_reason\": \"panic\" to expect it)\n");
         exit_code = EXIT_FAILED;
     }
     if (out_dir) {

@@ -42,12 +42,12 @@ struct host_proc {
     struct app_host *app;
     uv_process_t proc;
     uv_poll_t poll;
-    int fd;               /* simulator end of the channel */
+    int fd; /* simulator end of the channel */
     int open_handles;
-    bool exited;          /* the Linux process has ended */
-    bool gone;            /* reported to the kernel model, or expected */
-    bool hello;           /* HELLO received */
-    bool killed;          /* we killed it on purpose */
+    bool exited; /* the Linux process has ended */
+    bool gone;   /* reported to the kernel model, or expected */
+    bool hello;  /* HELLO received */
+    bool killed; /* we killed it on purpose */
     uint64_t data_lo, data_hi, ro_lo, ro_hi, text_lo, text_hi;
 };
 
@@ -55,27 +55,27 @@ struct app_host {
     int index;
     struct runner *r;
     const struct scn_app *cfg;
-    struct host_proc *hp;    /* current Linux process, NULL if none */
+    struct host_proc *hp; /* current Linux process, NULL if none */
     uint32_t spawns;
-    bool have_layout;        /* sizes known from the first HELLO */
+    bool have_layout; /* sizes known from the first HELLO */
     uint64_t data_size, ro_size;
     uint32_t flash_addr, flash_size;
-    int ctl_fd;              /* control memfd: its memory view */
+    int ctl_fd;               /* control memfd: its memory view */
     struct ipcsim_view *view; /* mapped */
-    uint32_t view_gen;       /* generation last written */
-    uint32_t view_mpu_gen;   /* kernel's mpu_generation it was made from */
-    bool pending_dispatch;   /* dispatched while its process was starting */
-    bool death_pending;      /* its process went while it was blocked */
-    uint32_t preempts;       /* watchdog preemptions asked for */
+    uint32_t view_gen;        /* generation last written */
+    uint32_t view_mpu_gen;    /* kernel's mpu_generation it was made from */
+    bool pending_dispatch;    /* dispatched while its process was starting */
+    bool death_pending;       /* its process went while it was blocked */
+    uint32_t preempts;        /* watchdog preemptions asked for */
     enum km_fault_kind death_kind;
     char death_reason[160];
     struct km_dispatch pending;
-    char *console;           /* capture of everything printed */
+    char *console; /* capture of everything printed */
     size_t console_len, console_cap;
-    uint64_t console_dropped;  /* bytes beyond the capture limit */
+    uint64_t console_dropped;       /* bytes beyond the capture limit */
     struct run_console_mark *marks; /* when each console chunk arrived */
     size_t n_marks, cap_marks;
-    char line[512];          /* live line being assembled */
+    char line[512]; /* live line being assembled */
     size_t line_len;
 };
 
@@ -91,13 +91,13 @@ struct runner {
     size_t n;
     int sram_fd, flash_fd;
     uint8_t *sram, *flash;
-    unsigned hellos;         /* start-up barrier */
-    bool started;            /* every app said HELLO; the kernel runs */
+    unsigned hellos; /* start-up barrier */
+    bool started;    /* every app said HELLO; the kernel runs */
     bool finished;
-    int running;             /* app the kernel dispatched, -1 if none */
-    bool awaiting;           /* its answer is outstanding */
+    int running;   /* app the kernel dispatched, -1 if none */
+    bool awaiting; /* its answer is outstanding */
     uv_timer_t watchdog;
-    uint32_t watchdog_ms;    /* host time an app may run without a syscall */
+    uint32_t watchdog_ms; /* host time an app may run without a syscall */
     uv_signal_t sigint, sigterm;
     uint64_t messages;
     struct run_finding *findings;
@@ -105,7 +105,7 @@ struct runner {
     struct run_injection *injections;
     size_t n_injections;
     struct km_inject_rule *rules; /* the kernel's injection rules (owned) */
-    char *transcript;        /* merged console lines, see transcript_add */
+    char *transcript;             /* merged console lines, see transcript_add */
     size_t transcript_len, transcript_cap;
 };
 
@@ -125,8 +125,8 @@ static void runner_host_error(struct runner *r, const char *fmt, const char *a, 
 /* ---- Memory ------------------------------------------------------------ */
 
 /* Creates a memfd of `size` bytes mapped at simulated address `base`. */
-static int mem_create(const char *name, uint32_t base, uint32_t size, int *fd_out, uint8_t **map_out,
-                      char *err, size_t errlen)
+static int mem_create(const char *name, uint32_t base, uint32_t size, int *fd_out,
+                      uint8_t **map_out, char *err, size_t errlen)
 {
     int fd = memfd_create(name, MFD_CLOEXEC);
     if (fd < 0 || ftruncate(fd, size) < 0) {
@@ -246,8 +246,8 @@ static void host_exit_cb(uv_process_t *proc, int64_t status, int sig)
     hp->exited = true;
     if (!hp->killed) {
         if (sig)
-            fprintf(stderr, "ipcsim: app %s: process %d killed by signal %d\n",
-                    hp->app->cfg->name, proc->pid, sig);
+            fprintf(stderr, "ipcsim: app %s: process %d killed by signal %d\n", hp->app->cfg->name,
+                    proc->pid, sig);
         else
             fprintf(stderr, "ipcsim: app %s: process %d exited with status %lld\n",
                     hp->app->cfg->name, proc->pid, (long long)status);
@@ -397,8 +397,8 @@ static uint32_t view_refresh(struct runner *r, struct app_host *a)
     a->view->nruns = 0;
     km_mpu_for_each_run(&r->kcfg.mpu, &info.mpu, pl->sram_base, pl->sram_base + pl->sram_size,
                         view_add_run, &b);
-    km_mpu_for_each_run(&r->kcfg.mpu, &info.mpu, pl->flash_base,
-                        pl->flash_base + pl->flash_size, view_add_run, &b);
+    km_mpu_for_each_run(&r->kcfg.mpu, &info.mpu, pl->flash_base, pl->flash_base + pl->flash_size,
+                        view_add_run, &b);
     if (b.overflow)
         fprintf(stderr, "ipcsim: app %s: memory view has more than %d runs; the rest is denied\n",
                 a->cfg->name, IPCSIM_VIEW_MAX_RUNS);
@@ -451,8 +451,7 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
         break;
     }
     if (d->host_inject != KM_HOST_NONE && d->resume != KM_RESUME_START) {
-        m.a[IPCSIM_INJECT_ARG] =
-            (uint64_t)d->host_inject | ((uint64_t)d->host_inject_addr << 32);
+        m.a[IPCSIM_INJECT_ARG] = (uint64_t)d->host_inject | ((uint64_t)d->host_inject_addr << 32);
     }
     r->awaiting = true;
     if (r->watchdog_ms)
@@ -478,8 +477,8 @@ static void runner_step(struct runner *r)
             break;
         /* the app's process died while it was blocked: it faults now */
         a->death_pending = false;
-        km_fault(r->k, d.proc, &(struct km_fault_info){.kind = a->death_kind,
-                                                        .reason = a->death_reason});
+        km_fault(r->k, d.proc,
+                 &(struct km_fault_info){.kind = a->death_kind, .reason = a->death_reason});
     }
     r->running = d.proc;
     if (a->hp == NULL || !a->hp->hello) {
@@ -747,7 +746,6 @@ static void host_readable(uv_poll_t *h, int status, int events)
 
 /* ---- Kernel events ------------------------------------------------------- */
 
-
 static void console_append(struct app_host *a, const uint8_t *data, uint32_t len)
 {
     if (a->console_len + len > CONSOLE_CAPTURE_MAX) {
@@ -791,8 +789,8 @@ static void transcript_add(struct runner *r, const char *name, const char *text,
         r->transcript = t;
         r->transcript_cap = cap;
     }
-    r->transcript_len += (size_t)sprintf(r->transcript + r->transcript_len, "[%s] %.*s\n", name,
-                                         (int)len, text);
+    r->transcript_len +=
+        (size_t)sprintf(r->transcript + r->transcript_len, "[%s] %.*s\n", name, (int)len, text);
 }
 
 /* Remembers at which virtual time the next console bytes of a arrive, for
@@ -1066,8 +1064,8 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     r->running = -1;
     r->sram_fd = r->flash_fd = -1;
     /* the CLI's --host-timeout wins, then the scenario's watchdog_ms */
-    r->watchdog_ms = opt->host_timeout_set || !s->watchdog_ms ? opt->host_timeout_ms
-                                                              : s->watchdog_ms;
+    r->watchdog_ms =
+        opt->host_timeout_set || !s->watchdog_ms ? opt->host_timeout_ms : s->watchdog_ms;
     res->seed = opt->has_seed ? opt->seed : s->seed;
     double t0 = now_s();
     bool ran = false;
@@ -1167,8 +1165,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     for (size_t i = 0; i < r->n && !r->finished; i++) {
         int rc = host_spawn(&r->apps[i]);
         if (rc < 0)
-            runner_host_error(r, "cannot start app %s: %s", r->apps[i].cfg->name,
-                              uv_strerror(rc));
+            runner_host_error(r, "cannot start app %s: %s", r->apps[i].cfg->name, uv_strerror(rc));
     }
     if (!r->finished && r->watchdog_ms)
         uv_timer_start(&r->watchdog, startup_timeout, startup_ms(r), 0);

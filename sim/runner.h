@@ -12,13 +12,13 @@
 #include "scenario.h"
 
 struct run_options {
-    uint64_t seed;          /* overrides the scenario's when has_seed */
+    uint64_t seed; /* overrides the scenario's when has_seed */
     bool has_seed;
-    bool quiet;             /* no live console lines */
-    FILE *console;          /* where live console lines go (stdout) */
+    bool quiet;               /* no live console lines */
+    FILE *console;            /* where live console lines go (stdout) */
     uint32_t host_timeout_ms; /* an app silent this long (host time) hangs */
-    bool host_timeout_set;  /* given on the command line: beats the scenario */
-    bool memory_map;        /* print every process's memory map at boot */
+    bool host_timeout_set;    /* given on the command line: beats the scenario */
+    bool memory_map;          /* print every process's memory map at boot */
 };
 
 /* Where the console stood when a chunk arrived at a virtual time. */
@@ -30,48 +30,48 @@ struct run_console_mark {
 /* One app instance's outcome. */
 struct run_app_result {
     struct km_proc_info info;
-    char *console;          /* everything it printed (owned) */
+    char *console; /* everything it printed (owned) */
     size_t console_len;
-    uint64_t console_dropped; /* bytes printed beyond the 8 MiB capture */
+    uint64_t console_dropped;       /* bytes printed beyond the 8 MiB capture */
     struct run_console_mark *marks; /* owned */
     size_t n_marks;
-    uint32_t host_spawns;   /* Linux processes started for it */
+    uint32_t host_spawns; /* Linux processes started for it */
 };
 
 /* A case where the model met behaviour that makes upstream Tock panic. */
 struct run_finding {
-    const char *app;        /* borrowed from the scenario */
-    const char *text;       /* static */
-    uint64_t time_ns;       /* virtual time */
+    const char *app;  /* borrowed from the scenario */
+    const char *text; /* static */
+    uint64_t time_ns; /* virtual time */
 };
 
 /* A fault-injection rule that fired. */
 struct run_injection {
     const char *app;
-    unsigned rule;          /* index into the scenario's faults */
+    unsigned rule; /* index into the scenario's faults */
     enum km_inject_kind kind;
     uint64_t time_ns;
     char detail[160];
 };
 
 struct run_result {
-    bool interrupted;       /* SIGINT/SIGTERM: no results are written */
-    bool host_error;        /* the simulator itself could not go on */
+    bool interrupted; /* SIGINT/SIGTERM: no results are written */
+    bool host_error;  /* the simulator itself could not go on */
     char host_error_msg[512];
     enum km_end_reason end_reason;
     char panic_reason[256];
     uint64_t seed;
-    uint64_t end_cycles;    /* virtual time at the end */
+    uint64_t end_cycles; /* virtual time at the end */
     uint64_t end_ns;
     uint64_t clock_hz;
     size_t n_apps;
     struct run_app_result *apps;
-    char *transcript;       /* "[app] line" for every console line, in order */
+    char *transcript; /* "[app] line" for every console line, in order */
     struct run_finding *findings;
     size_t n_findings;
     struct run_injection *injections;
     size_t n_injections;
-    uint32_t led_final;     /* LED bits at the end */
+    uint32_t led_final; /* LED bits at the end */
     uint64_t led_changes;
     /* host timing: never part of the deterministic results */
     double host_wall_s;

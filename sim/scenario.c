@@ -60,7 +60,7 @@ static const char *const scn_threshold_keys[] = {"threshold_restart",
 static const char *const scn_top_keys[] = {"name",     "description", "seed", "duration_ms",
                                            "platform", "kernel",      "apps", "ipc",
                                            "faults",   "expect"};
-static const char *const scn_kernel_keys[] = {"scheduler",   "timeslice_us", "fault_policy",
+static const char *const scn_kernel_keys[] = {"scheduler", "timeslice_us", "fault_policy",
                                               "hang_policy", "watchdog_ms"};
 static const char *const scn_ipc_keys[] = {"mechanism", "refuse_unexposable"};
 static const char *const scn_app_keys[] = {"name",         "program", "package_name",
@@ -72,9 +72,9 @@ static const char *const scn_expect_app_keys[] = {
     "console_contains", "console_matches", "console_not_contains", "console_after", "state",
     "completion_code",  "restart_count",   "fault_count"};
 static const char *const scn_platform_keys[] = {
-    "name",       "description", "mpu",      "mpu_regions", "mpu_min_region_size", "mpu_epmp",
-    "sram_base",  "sram_size",   "kernel_ram", "flash_base", "flash_size",         "clock_hz",
-    "alarm_hz",   "led_count",   "costs",    "sources"};
+    "name",      "description", "mpu",        "mpu_regions", "mpu_min_region_size", "mpu_epmp",
+    "sram_base", "sram_size",   "kernel_ram", "flash_base",  "flash_size",          "clock_hz",
+    "alarm_hz",  "led_count",   "costs",      "sources"};
 
 /* The cost fields of a profile, in the order of struct km_costs. */
 static const char *const scn_cost_keys[] = {"trap_entry",   "trap_exit",     "context_switch",
@@ -1277,12 +1277,12 @@ static bool names_app(const struct scn_scenario *s, const char *key)
 
 /* ---- Fault injection (faults) ------------------------------------------- */
 
-static const char *const scn_fault_keys[] = {"kind", "app",   "at_ms", "after_syscalls", "on_event",
-                                             "nth",  "rate",  "match", "error",          "delay_us",
-                                             "bits", "code"};
+static const char *const scn_fault_keys[] = {"kind",     "app",      "at_ms", "after_syscalls",
+                                             "on_event", "nth",      "rate",  "match",
+                                             "error",    "delay_us", "bits",  "code"};
 static const char *const scn_match_keys[] = {"class", "driver", "number", "allow"};
-static const char *const scn_class_names[] = {"yield", "subscribe", "command", "allow_rw",
-                                              "allow_ro", "memop",   "exit",    "allow_ur"};
+static const char *const scn_class_names[] = {"yield",    "subscribe", "command", "allow_rw",
+                                              "allow_ro", "memop",     "exit",    "allow_ur"};
 
 static bool scn_fault_is_stream(enum km_inject_kind k)
 {
@@ -1311,7 +1311,8 @@ static int parse_match(struct ctx *c, const struct jpath *p, const cJSON *o, str
     kp = jp_key(p, "driver");
     if ((v = member(o, "driver")) != NULL) {
         if (!mem_value(v, &u))
-            return fail_got(c, &kp, v, "expected a driver number (an integer or a \"0x...\" string)");
+            return fail_got(c, &kp, v,
+                            "expected a driver number (an integer or a \"0x...\" string)");
         f->match_driver = (int64_t)u;
     }
     kp = jp_key(p, "number");
@@ -1345,7 +1346,8 @@ static int parse_fault(struct ctx *c, const struct jpath *p, const cJSON *o,
     if (kind < 0) {
         const char *names[16];
         size_t n = 0;
-        for (int i = 0; i < 16 && km_inject_kind_parse(km_inject_kind_name((enum km_inject_kind)i)) == i; i++)
+        for (int i = 0;
+             i < 16 && km_inject_kind_parse(km_inject_kind_name((enum km_inject_kind)i)) == i; i++)
             names[n++] = km_inject_kind_name((enum km_inject_kind)i);
         return fail_one_of(c, &kp, v, "a fault kind, ", names, n, "");
     }
@@ -1360,14 +1362,16 @@ static int parse_fault(struct ctx *c, const struct jpath *p, const cJSON *o,
     if ((v = required(c, p, o, "app")) == NULL)
         return -1;
     if (!cJSON_IsString(v) || !names_app(s, v->valuestring))
-        return fail_got(c, &kp, v, "expected the name of an app or of an instance such as \"name[0]\"");
+        return fail_got(c, &kp, v,
+                        "expected the name of an app or of an instance such as \"name[0]\"");
     snprintf(f->app, sizeof f->app, "%s", v->valuestring);
 
     /* the trigger: exactly one of at_ms, after_syscalls, on_event, nth, rate */
     const cJSON *at = member(o, "at_ms"), *after = member(o, "after_syscalls"),
                 *ev = member(o, "on_event"), *nth = member(o, "nth"), *rate = member(o, "rate");
     bool stream = scn_fault_is_stream(f->kind);
-    int moments = (at != NULL) + (after != NULL) + (ev != NULL) + ((nth != NULL || rate != NULL) && ev == NULL);
+    int moments = (at != NULL) + (after != NULL) + (ev != NULL) +
+                  ((nth != NULL || rate != NULL) && ev == NULL);
     if (moments != 1 || (nth != NULL && rate != NULL))
         return fail(c, p,
                     stream ? "expected exactly one trigger: \"at_ms\", \"nth\" or \"rate\" (of the "
@@ -1376,10 +1380,9 @@ static int parse_fault(struct ctx *c, const struct jpath *p, const cJSON *o,
                              "\"on_event\" (with \"nth\" or \"rate\")%s",
                     stream ? (f->kind == KM_INJ_SYSCALL_ERROR ? "syscalls" : "upcalls") : "");
     if (stream && (after != NULL || ev != NULL))
-        return fail(c, p,
-                    "expected \"at_ms\", \"nth\" or \"rate\": a %s watches its app's matching %s",
-                    km_inject_kind_name(f->kind),
-                    f->kind == KM_INJ_SYSCALL_ERROR ? "syscalls" : "upcalls");
+        return fail(
+            c, p, "expected \"at_ms\", \"nth\" or \"rate\": a %s watches its app's matching %s",
+            km_inject_kind_name(f->kind), f->kind == KM_INJ_SYSCALL_ERROR ? "syscalls" : "upcalls");
     if (!stream && ev == NULL && (nth != NULL || rate != NULL))
         return fail(c, p, "expected \"on_event\" with \"nth\" or \"rate\" for a %s",
                     km_inject_kind_name(f->kind));
@@ -1423,31 +1426,36 @@ static int parse_fault(struct ctx *c, const struct jpath *p, const cJSON *o,
     kp = jp_key(p, "match");
     if ((v = member(o, "match")) != NULL) {
         if (!stream && f->kind != KM_INJ_CORRUPT_BUFFER)
-            return fail(c, &kp, "unknown key for a %s (a match applies to syscall_error, "
-                                "drop_upcall, delay_upcall and corrupt_buffer)",
+            return fail(c, &kp,
+                        "unknown key for a %s (a match applies to syscall_error, "
+                        "drop_upcall, delay_upcall and corrupt_buffer)",
                         km_inject_kind_name(f->kind));
         if (parse_match(c, &kp, v, f))
             return -1;
         if (f->kind != KM_INJ_SYSCALL_ERROR && f->match_class >= 0)
-            return fail(c, &kp, "expected no \"class\": it matches syscalls, not upcalls or buffers");
+            return fail(c, &kp,
+                        "expected no \"class\": it matches syscalls, not upcalls or buffers");
     }
     if (f->kind == KM_INJ_CORRUPT_BUFFER && (f->match_driver < 0 || f->match_number < 0))
-        return fail(c, p, "expected \"match\" with \"driver\" and \"number\" of the allowed buffer "
-                          "to corrupt");
+        return fail(c, p,
+                    "expected \"match\" with \"driver\" and \"number\" of the allowed buffer "
+                    "to corrupt");
 
     kp = jp_key(p, "error");
     v = member(o, "error");
     if (f->kind == KM_INJ_SYSCALL_ERROR) {
         if (v == NULL)
-            return fail(c, p, "missing required key \"error\" (an ErrorCode name such as \"FAIL\")");
+            return fail(c, p,
+                        "missing required key \"error\" (an ErrorCode name such as \"FAIL\")");
         int code = 0;
         for (int i = 1; i <= 13; i++)
             if (cJSON_IsString(v) && strcmp(v->valuestring, km_err_name(i)) == 0)
                 code = i;
         if (code == 0)
-            return fail_got(c, &kp, v, "expected an ErrorCode name: FAIL, BUSY, ALREADY, OFF, "
-                                       "RESERVE, INVAL, SIZE, CANCEL, NOMEM, NOSUPPORT, NODEVICE, "
-                                       "UNINSTALLED or NOACK");
+            return fail_got(c, &kp, v,
+                            "expected an ErrorCode name: FAIL, BUSY, ALREADY, OFF, "
+                            "RESERVE, INVAL, SIZE, CANCEL, NOMEM, NOSUPPORT, NODEVICE, "
+                            "UNINSTALLED or NOACK");
         f->error = (uint32_t)code;
     } else if (v != NULL) {
         return fail(c, &kp, "unknown key for a %s (\"error\" is for syscall_error)",
@@ -1686,8 +1694,7 @@ static int parse_kernel(struct ctx *c, const struct jpath *root, const cJSON *o,
         s->hang_preempt = strcmp(v->valuestring, "preempt") == 0;
     }
     kp = jp_key(&p, "watchdog_ms");
-    if ((v = member(o, "watchdog_ms")) != NULL &&
-        get_u32(c, &kp, v, 10, 3600000, &s->watchdog_ms))
+    if ((v = member(o, "watchdog_ms")) != NULL && get_u32(c, &kp, v, 10, 3600000, &s->watchdog_ms))
         return -1;
     kp = jp_key(&p, "fault_policy");
     if ((v = member(o, "fault_policy")) != NULL &&

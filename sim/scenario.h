@@ -23,15 +23,15 @@
 struct scn_platform {
     char name[SCN_NAME_MAX];
     char description[256];
-    char mpu[32];          /* "armv7m", "armv8m", "riscv_pmp" (modelled later) */
-    uint32_t mpu_regions;  /* MPU regions (PMP: user regions) */
+    char mpu[32];                 /* "armv7m", "armv8m", "riscv_pmp" (modelled later) */
+    uint32_t mpu_regions;         /* MPU regions (PMP: user regions) */
     uint32_t mpu_min_region_size; /* smallest region, bytes */
-    bool mpu_epmp;         /* RISC-V Smepmp */
-    uint32_t sram_base;    /* simulated address, < 2^31 */
-    uint32_t sram_size;    /* bytes */
-    uint32_t kernel_ram;   /* bytes at the start of SRAM the kernel keeps */
-    uint32_t flash_base;   /* simulated address of app flash, < 2^31 */
-    uint32_t flash_size;   /* bytes */
+    bool mpu_epmp;                /* RISC-V Smepmp */
+    uint32_t sram_base;           /* simulated address, < 2^31 */
+    uint32_t sram_size;           /* bytes */
+    uint32_t kernel_ram;          /* bytes at the start of SRAM the kernel keeps */
+    uint32_t flash_base;          /* simulated address of app flash, < 2^31 */
+    uint32_t flash_size;          /* bytes */
     uint64_t clock_hz;
     uint32_t alarm_hz;
     uint32_t led_count;
@@ -40,32 +40,32 @@ struct scn_platform {
 
 /* One expectation on an app (applies to each instance of it). */
 struct scn_expect_app {
-    char app[SCN_NAME_MAX];  /* app or instance name */
+    char app[SCN_NAME_MAX]; /* app or instance name */
     size_t n_contains;
-    char **contains;         /* substrings the console holds, in order */
+    char **contains; /* substrings the console holds, in order */
     size_t n_matches;
-    char **matches;          /* POSIX extended regexes, in order */
+    char **matches; /* POSIX extended regexes, in order */
     size_t n_not_contains;
-    char **not_contains;     /* substrings the console must not hold */
+    char **not_contains; /* substrings the console must not hold */
     bool has_state;
-    enum km_state state;     /* final process state */
+    enum km_state state; /* final process state */
     bool has_completion_code;
     uint32_t completion_code;
     bool has_restart_count;
     uint32_t restart_count;
     bool has_fault_count;
     uint32_t fault_count;
-    uint64_t after_us;       /* console_after: from this virtual time on */
+    uint64_t after_us; /* console_after: from this virtual time on */
     size_t n_after_contains;
-    char **after_contains;   /* substrings printed after it, in order */
+    char **after_contains; /* substrings printed after it, in order */
 };
 
 struct scn_expect {
     size_t n_console_order;
-    char **console_order;    /* lines "[app] text" of the merged console,
-                                 each a substring, in order */
+    char **console_order; /* lines "[app] text" of the merged console,
+                              each a substring, in order */
     size_t n_findings;
-    char **findings;         /* substrings some finding must contain */
+    char **findings; /* substrings some finding must contain */
     size_t n_apps;
     struct scn_expect_app *apps;
     bool has_end_reason;
@@ -78,47 +78,47 @@ struct scn_app {
     char program[SCN_NAME_MAX];      /* program name as written */
     char program_path[SCN_PATH_MAX]; /* resolved executable */
     char package_name[SCN_NAME_MAX];
-    uint32_t ram;                    /* minimum RAM (TBF), bytes */
-    uint32_t stack;                  /* stack size, bytes */
+    uint32_t ram;   /* minimum RAM (TBF), bytes */
+    uint32_t stack; /* stack size, bytes */
     uint32_t priority;
     struct km_fault_policy fault_policy;
     size_t argc;
-    char **argv;                     /* extra arguments, NULL-terminated */
+    char **argv; /* extra arguments, NULL-terminated */
 };
 
 /* One fault of the injection schedule (applies to every instance it names). */
 struct scn_fault {
     enum km_inject_kind kind;
-    char app[SCN_NAME_MAX];   /* app or instance name */
+    char app[SCN_NAME_MAX]; /* app or instance name */
     enum km_trigger trigger;
-    uint64_t at_us;           /* KM_TRIG_AT_TIME, virtual microseconds */
-    uint64_t nth;             /* after_syscalls / nth */
-    uint32_t rate_ppm;        /* rate, parts per million */
-    char event[32];           /* on_event, "" for the kind's own stream */
-    int32_t match_class;      /* -1 = any */
+    uint64_t at_us;      /* KM_TRIG_AT_TIME, virtual microseconds */
+    uint64_t nth;        /* after_syscalls / nth */
+    uint32_t rate_ppm;   /* rate, parts per million */
+    char event[32];      /* on_event, "" for the kind's own stream */
+    int32_t match_class; /* -1 = any */
     int64_t match_driver, match_number;
-    uint32_t allow_class;     /* KM_SYS_ALLOW_RW / KM_SYS_ALLOW_RO */
-    uint32_t error;           /* syscall_error */
-    uint64_t delay_us;        /* delay_upcall */
-    uint32_t bits;            /* corrupt_buffer */
-    uint32_t code;            /* exit / restart completion code */
+    uint32_t allow_class; /* KM_SYS_ALLOW_RW / KM_SYS_ALLOW_RO */
+    uint32_t error;       /* syscall_error */
+    uint64_t delay_us;    /* delay_upcall */
+    uint32_t bits;        /* corrupt_buffer */
+    uint32_t code;        /* exit / restart completion code */
 };
 
 struct scn_scenario {
-    char path[SCN_PATH_MAX];  /* the file it came from */
+    char path[SCN_PATH_MAX]; /* the file it came from */
     char name[SCN_NAME_MAX];
     char description[512];
     uint64_t seed;
-    uint64_t duration_ms;     /* virtual milliseconds */
+    uint64_t duration_ms; /* virtual milliseconds */
     struct scn_platform platform;
     char scheduler[32];
     uint32_t timeslice_us;
-    bool hang_preempt;        /* kernel.hang_policy "preempt" (else "fault") */
-    uint32_t watchdog_ms;     /* kernel.watchdog_ms, host time; 0 = the CLI's */
+    bool hang_preempt;    /* kernel.hang_policy "preempt" (else "fault") */
+    uint32_t watchdog_ms; /* kernel.watchdog_ms, host time; 0 = the CLI's */
     struct km_fault_policy default_fault_policy;
-    char ipc_mechanism[32];   /* "none" or "legacy" */
+    char ipc_mechanism[32];      /* "none" or "legacy" */
     bool ipc_refuse_unexposable; /* legacy: refuse unexposable buffers (#1993) */
-    size_t n_apps;            /* instances, expanded */
+    size_t n_apps;               /* instances, expanded */
     struct scn_app *apps;
     size_t n_faults;
     struct scn_fault *faults;
@@ -134,13 +134,13 @@ struct scn_search {
 /* Parses and checks the scenario at path. On success returns 0 and fills
  * *out (free with scn_free). On error returns -1 and writes one line,
  * "<file>: <json path>: <what was expected>", to err. */
-int scn_load(const char *path, const struct scn_search *search, struct scn_scenario *out,
-             char *err, size_t errlen);
+int scn_load(const char *path, const struct scn_search *search, struct scn_scenario *out, char *err,
+             size_t errlen);
 
 /* Loads a platform profile by name from search->platform_dir. Same error
  * convention as scn_load. */
-int scn_load_platform(const char *name, const struct scn_search *search,
-                      struct scn_platform *out, char *err, size_t errlen);
+int scn_load_platform(const char *name, const struct scn_search *search, struct scn_platform *out,
+                      char *err, size_t errlen);
 
 /* Frees what scn_load allocated in *s and zeroes it; safe to call twice and
  * on a scenario whose load failed. */

@@ -3,7 +3,7 @@
 # Usage: tools/setup.sh   (as root, or with sudo available)
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libuv1-dev libcjson-dev check python3 python3-jsonschema)
+packages=(build-essential cmake pkg-config libuv1-dev libcjson-dev check python3 python3-jsonschema clang-format git)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -200,7 +200,6 @@ void tock_expect(int expected, int actual, const char *file, unsigned line)
     if (expected == actual)
         return;
     printf("%s:%u: expectation failed\n", file, line);
-    printf("  expected %d, got %d (%s)\n", expected, actual,
-           tock_strrcode((returncode_t)actual));
+    printf("  expected %d, got %d (%s)\n", expected, actual, tock_strrcode((returncode_t)actual));
     tock_exit(1);
 }

@@ -20,7 +20,7 @@ static void shim_fault_handler(int sig, siginfo_t *si, void *uc_arg)
     }
 #endif
     if (sig == SIGTRAP && shim_mpu_on_trap(uc_arg))
-        return;     /* the single-stepped access is done */
+        return; /* the single-stepped access is done */
     struct ipcsim_msg m = ipcsim_msg_make(IPCSIM_MSG_FAULT, 0);
     m.a[0] = (uint64_t)sig;
     m.a[1] = shim_to_sim(si->si_addr);

@@ -215,8 +215,8 @@ void *memalign(size_t align, size_t n)
         return NULL;
     struct heap_block *b = (struct heap_block *)raw - 1;
     size_t raw_size = block_size(raw);
-    uintptr_t aligned = ((uintptr_t)raw + sizeof(struct heap_block) + align - 1) &
-                        ~(uintptr_t)(align - 1);
+    uintptr_t aligned =
+        ((uintptr_t)raw + sizeof(struct heap_block) + align - 1) & ~(uintptr_t)(align - 1);
     size_t lead = aligned - (uintptr_t)raw; /* >= one header */
     struct heap_block *nb = (struct heap_block *)aligned - 1;
     nb->size = raw_size - lead;

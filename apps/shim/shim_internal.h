@@ -11,14 +11,14 @@
 
 /* Where the app's pieces live, host side and simulated side. */
 struct shim_layout {
-    bool started;          /* START received and memory set up */
+    bool started;               /* START received and memory set up */
     uintptr_t data_lo, data_hi; /* host range of the writable segment */
     uintptr_t ro_lo, ro_hi;     /* host range copied into simulated flash */
     unsigned n_ro;              /* read-only segments inside [ro_lo, ro_hi) */
     uintptr_t ro_seg[8][2];
     uintptr_t text_lo, text_hi; /* host range of code */
-    uint32_t data_addr;    /* simulated address of the writable segment */
-    uint32_t flash_addr;   /* simulated address of the flash copy */
+    uint32_t data_addr;         /* simulated address of the writable segment */
+    uint32_t flash_addr;        /* simulated address of the flash copy */
     uint32_t ram_start, ram_end, stack_top;
 };
 
@@ -45,8 +45,7 @@ void shim_install_fault_handlers(void);
 void shim_install_preempt_handler(void);
 
 /* Host enforcement of the MPU view (shim_mpu.c). */
-int shim_mpu_init(uint32_t sram_base, uint32_t sram_size, uint32_t flash_base,
-                  uint32_t flash_size);
+int shim_mpu_init(uint32_t sram_base, uint32_t sram_size, uint32_t flash_base, uint32_t flash_size);
 int shim_mpu_add_alias(uintptr_t host, uint32_t sim, uint32_t size);
 /* Re-applies the view if `generation` differs from the applied one (0:
  * always). */

@@ -26,11 +26,11 @@ enum page_prot { PP_UNSET = 0, PP_NONE, PP_R, PP_RW, PP_PARTIAL };
 
 /* Per-page state of one mapping of simulated memory. */
 struct shim_area {
-    uintptr_t host;     /* host address of the mapping */
-    uint32_t sim;       /* simulated address of its first byte */
+    uintptr_t host; /* host address of the mapping */
+    uint32_t sim;   /* simulated address of its first byte */
     uint32_t pages;
-    uint8_t *want;      /* computed protection per page (enum page_prot) */
-    uint8_t *have;      /* applied protection per page */
+    uint8_t *want; /* computed protection per page (enum page_prot) */
+    uint8_t *have; /* applied protection per page */
 };
 
 static struct {
@@ -39,9 +39,9 @@ static struct {
     uint32_t applied;               /* view generation applied */
     struct shim_area area[3];       /* SRAM, flash, data alias */
     unsigned nareas;
-    uintptr_t open[4];              /* pages opened for the stepped instruction */
+    uintptr_t open[4]; /* pages opened for the stepped instruction */
     unsigned nopen;
-    uint64_t traps;                 /* accesses single-stepped */
+    uint64_t traps; /* accesses single-stepped */
 } mpu;
 
 static void *host_alloc(size_t n)
@@ -67,8 +67,7 @@ static int area_add(uintptr_t host, uint32_t sim, uint32_t size)
     return 0;
 }
 
-int shim_mpu_init(uint32_t sram_base, uint32_t sram_size, uint32_t flash_base,
-                  uint32_t flash_size)
+int shim_mpu_init(uint32_t sram_base, uint32_t sram_size, uint32_t flash_base, uint32_t flash_size)
 {
     void *v = mmap(NULL, IPCSIM_CONTROL_SIZE, PROT_READ, MAP_SHARED, IPCSIM_FD_CONTROL, 0);
     if (v == MAP_FAILED)
@@ -141,8 +140,7 @@ static void area_compute(struct shim_area *a)
         for (uint32_t p = first; p <= last; p++) {
             uint64_t ps = lo + (uint64_t)p * PAGE, pe = ps + PAGE;
             bool whole = s <= ps && e >= pe;
-            a->want[p] = whole && a->want[p] == PP_UNSET ? prot_of(v->runs[i].access)
-                                                         : PP_PARTIAL;
+            a->want[p] = whole && a->want[p] == PP_UNSET ? prot_of(v->runs[i].access) : PP_PARTIAL;
         }
     }
     for (uint32_t p = 0; p < a->pages; p++)
@@ -251,4 +249,3 @@ bool shim_mpu_on_trap(void *uc_arg)
     return false;
 #endif
 }
-

@@ -47,7 +47,7 @@ void shim_send(struct ipcsim_msg *m)
             continue;
         if (n < 0 && errno == EFAULT)
             abort(); /* a shim bug: report it as a crash */
-        _exit(0); /* the simulator is gone */
+        _exit(0);    /* the simulator is gone */
     }
 }
 
@@ -156,8 +156,7 @@ static void shim_run_upcall(const struct ipcsim_msg *r)
            (void *)(uintptr_t)r->a[4]);
 }
 
-void shim_syscall(uint32_t cls, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3,
-                  uint64_t out[4])
+void shim_syscall(uint32_t cls, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t out[4])
 {
     struct ipcsim_msg m = ipcsim_msg_make(IPCSIM_MSG_SYSCALL, 0), reply;
     m.a[0] = cls;
@@ -224,8 +223,8 @@ syscall_return_t command(uint32_t driver, uint32_t cmd, int arg1, int arg2)
 {
     uint64_t out[4];
     shim_syscall(2, driver, cmd, (uint32_t)arg1, (uint32_t)arg2, out);
-    syscall_return_t r = {(syscall_rtype_t)out[0], {(uint32_t)out[1], (uint32_t)out[2],
-                                                    (uint32_t)out[3]}};
+    syscall_return_t r = {(syscall_rtype_t)out[0],
+                          {(uint32_t)out[1], (uint32_t)out[2], (uint32_t)out[3]}};
     return r;
 }
 

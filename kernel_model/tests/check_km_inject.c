@@ -61,8 +61,8 @@ START_TEST(test_restart_after_syscalls)
     r.nth = 3;
     r.exit_code = 9;
     struct harness *h = open_with(&r, 1, 1, KM_FP_PANIC);
-    h_boot(h, 0);                                            /* syscall 1 */
-    h_call(h, 0, KM_SYS_COMMAND, H_DRV_LED, 0, 0, 0);        /* syscall 2 */
+    h_boot(h, 0);                                     /* syscall 1 */
+    h_call(h, 0, KM_SYS_COMMAND, H_DRV_LED, 0, 0, 0); /* syscall 2 */
     ck_assert_uint_eq(h->injections, 0);
     struct km_dispatch d = h_syscall(h, 0, KM_SYS_COMMAND, H_DRV_LED, 0, 0, 0); /* 3 */
     ck_assert_uint_eq(h->injections, 1);

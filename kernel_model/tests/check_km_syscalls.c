@@ -94,10 +94,10 @@ START_TEST(test_subscribe_returns_previous)
 {
     struct harness *h = h_new(1);
     h_boot(h, 0);
-    H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_A, H_DATA_A),
-              KM_RV_SUCCESS_2U32, 0, 0);
-    H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_B, H_DATA_B),
-              KM_RV_SUCCESS_2U32, H_FN_A, H_DATA_A);
+    H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_A, H_DATA_A), KM_RV_SUCCESS_2U32,
+              0, 0);
+    H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_B, H_DATA_B), KM_RV_SUCCESS_2U32,
+              H_FN_A, H_DATA_A);
     /* unsubscribe: the null upcall is stored and the old one returned */
     H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, 0, 0), KM_RV_SUCCESS_2U32, H_FN_B,
               H_DATA_B);
@@ -124,8 +124,8 @@ START_TEST(test_subscribe_failure_returns_passed)
     H_EXPECT4(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_MISSING, 0, H_FN_A, H_DATA_A),
               KM_RV_FAILURE_2U32, KM_ENODEVICE, H_FN_A, H_DATA_A);
     /* alarm.rs has 1 upcall, console.rs 3, rng.rs 1 */
-    H_EXPECT4(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 1, H_FN_A, H_DATA_A),
-              KM_RV_FAILURE_2U32, KM_ENOSUPPORT, H_FN_A, H_DATA_A);
+    H_EXPECT4(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 1, H_FN_A, H_DATA_A), KM_RV_FAILURE_2U32,
+              KM_ENOSUPPORT, H_FN_A, H_DATA_A);
     H_EXPECT4(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_CONSOLE, 3, H_FN_B, H_DATA_B),
               KM_RV_FAILURE_2U32, KM_ENOSUPPORT, H_FN_B, H_DATA_B);
     H_EXPECT4(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_RNG, 0x10000, H_FN_B, 0), KM_RV_FAILURE_2U32,
@@ -154,10 +154,10 @@ START_TEST(test_subscribe_invalid_upcall_pointer)
     H_EXPECT4(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_MISSING, 0, bad, 1), KM_RV_FAILURE_2U32,
               KM_EINVAL, bad, 1);
     /* the last 4 bytes of the code range are a valid pointer; 2 short are not */
-    H_EXPECT4(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_CODE_HI - 2, 0),
-              KM_RV_FAILURE_2U32, KM_EINVAL, H_CODE_HI - 2, 0);
-    H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_CODE_HI - 4, 0),
-              KM_RV_SUCCESS_2U32, 0, 0);
+    H_EXPECT4(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_CODE_HI - 2, 0), KM_RV_FAILURE_2U32,
+              KM_EINVAL, H_CODE_HI - 2, 0);
+    H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_CODE_HI - 4, 0), KM_RV_SUCCESS_2U32,
+              0, 0);
     /* app-owned RAM and the process's flash are valid too */
     H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, ram + 0x40, 0), KM_RV_SUCCESS_2U32,
               H_CODE_HI - 4, 0);
@@ -213,8 +213,8 @@ START_TEST(test_subscribe_drops_pending_upcalls)
               KM_ENOSUPPORT);
     ck_assert_uint_eq(p->task_count, 3);
     /* re-subscribing (alarm, 0) drops both alarm upcalls, keeps rng's */
-    H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_C, 3), KM_RV_SUCCESS_2U32,
-              H_FN_A, 1);
+    H_EXPECT3(h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_C, 3), KM_RV_SUCCESS_2U32, H_FN_A,
+              1);
     ck_assert_uint_eq(p->task_count, 1);
     struct km_dispatch d = h_syscall(h, 0, KM_SYS_YIELD, KM_YIELD_WAIT, 0, 0, 0);
     H_EXPECT_DISPATCH(d, 0, KM_RESUME_UPCALL);
@@ -337,8 +337,7 @@ START_TEST(test_allow_outside_app_memory_inval)
     const uint32_t num[] = {0, 1};
     for (unsigned c = 0; c < 2; c++) {
         /* the last 16 bytes below the break are fine */
-        H_EXPECT3(h_call(h, 0, classes[c], drv[c], num[c], brk - 16, 16), KM_RV_SUCCESS_2U32, 0,
-                  0);
+        H_EXPECT3(h_call(h, 0, classes[c], drv[c], num[c], brk - 16, 16), KM_RV_SUCCESS_2U32, 0, 0);
         h_call(h, 0, classes[c], drv[c], num[c], 0, 0);
         /* crossing the break by one byte */
         H_EXPECT4(h_call(h, 0, classes[c], drv[c], num[c], brk - 16, 17), KM_RV_FAILURE_2U32,
@@ -451,8 +450,8 @@ START_TEST(test_allow_ro_in_flash)
     /* process 1's image follows */
     uint32_t other = h_info(h, 1).flash_start;
     ck_assert_uint_eq(other, fe);
-    H_EXPECT4(h_call(h, 0, KM_SYS_ALLOW_RO, H_DRV_CONSOLE, 1, other + 0x100, 4),
-              KM_RV_FAILURE_2U32, KM_EINVAL, other + 0x100, 4);
+    H_EXPECT4(h_call(h, 0, KM_SYS_ALLOW_RO, H_DRV_CONSOLE, 1, other + 0x100, 4), KM_RV_FAILURE_2U32,
+              KM_EINVAL, other + 0x100, 4);
     /* read-write (and userspace-readable) never reach flash */
     H_EXPECT4(h_call(h, 0, KM_SYS_ALLOW_RW, H_DRV_RNG, 0, fs + 0x10, 0x10), KM_RV_FAILURE_2U32,
               KM_EINVAL, fs + 0x10, 0x10);

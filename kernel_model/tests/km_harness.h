@@ -28,10 +28,10 @@
 #define H_FLASH_BASE 0x00040000u
 #define H_FLASH_SIZE (256u * 1024u)
 #define H_FLASH_IMAGE 0x4000u /* each process's image: H_FLASH_BASE + i * H_FLASH_IMAGE */
-#define H_MIN_RAM 8192u      /* TBF minimum RAM each process asks for */
-#define H_APP_BRK 0x1000u    /* app-owned bytes h_boot gives a process */
+#define H_MIN_RAM 8192u       /* TBF minimum RAM each process asks for */
+#define H_APP_BRK 0x1000u     /* app-owned bytes h_boot gives a process */
 #define H_MAX_EVENTS 4096
-#define H_CONSOLE_MAX 16384  /* console bytes kept per process */
+#define H_CONSOLE_MAX 16384 /* console bytes kept per process */
 
 /* Driver numbers (capsules/core/src/driver.rs). */
 #define H_DRV_ALARM 0x0u
@@ -64,13 +64,13 @@ struct h_opts {
     /* The MPU only places the blocks and guards the breaks here; its own
      * rules have their own suite. Default: RISC-V PMP with 4 user regions,
      * whose 4-byte granularity keeps block sizes exact across restarts. */
-    const char *mpu;          /* MPU model, default "riscv_pmp" */
-    unsigned mpu_regions;     /* default 4 */
-    uint32_t mpu_min_region;  /* default 4 */
-    uint32_t initial_app_brk; /* default 32 (as the Cortex-M SVC frame) */
+    const char *mpu;                            /* MPU model, default "riscv_pmp" */
+    unsigned mpu_regions;                       /* default 4 */
+    uint32_t mpu_min_region;                    /* default 4 */
+    uint32_t initial_app_brk;                   /* default 32 (as the Cortex-M SVC frame) */
     struct km_fault_policy policy[H_MAX_PROCS]; /* default Panic */
     uint32_t priority[H_MAX_PROCS];             /* default: the process's index */
-    const struct km_inject_rule *inject; /* fault injection, default none */
+    const struct km_inject_rule *inject;        /* fault injection, default none */
     unsigned ninject;
     struct km_ipc_config ipc; /* IPC mechanism, default none */
 };
@@ -87,27 +87,27 @@ struct h_event {
 };
 
 struct harness {
-    struct h_opts opts;                       /* what the bench was built with */
+    struct h_opts opts; /* what the bench was built with */
     struct km_kernel *k;
-    uint8_t *sram;                            /* H_SRAM_SIZE bytes at H_SRAM_BASE */
-    uint8_t *flash;                           /* H_FLASH_SIZE bytes at H_FLASH_BASE */
+    uint8_t *sram;  /* H_SRAM_SIZE bytes at H_SRAM_BASE */
+    uint8_t *flash; /* H_FLASH_SIZE bytes at H_FLASH_BASE */
     struct km_config cfg;
     struct km_proc_config procs[H_MAX_PROCS];
-    char names[H_MAX_PROCS][16];              /* "app0", "app1", ... */
-    char pkgs[H_MAX_PROCS][32];               /* "org.test.app0", ... */
-    struct km_dispatch d;                     /* the last dispatch */
-    bool pending;                             /* d has not been answered yet */
+    char names[H_MAX_PROCS][16]; /* "app0", "app1", ... */
+    char pkgs[H_MAX_PROCS][32];  /* "org.test.app0", ... */
+    struct km_dispatch d;        /* the last dispatch */
+    bool pending;                /* d has not been answered yet */
     struct h_event ev[H_MAX_EVENTS];
     unsigned nev;
-    uint8_t con[H_MAX_PROCS][H_CONSOLE_MAX];  /* console bytes per process */
+    uint8_t con[H_MAX_PROCS][H_CONSOLE_MAX]; /* console bytes per process */
     uint32_t con_len[H_MAX_PROCS];
-    char panic_reason[256];                   /* from the KM_EV_PANIC event */
-    const char *finding; /* last KM_EV_FINDING text, NULL if none */
-    unsigned injections;      /* KM_EV_INJECT events */
-    char inject_detail[160];  /* the last one's detail */
-    unsigned kills;           /* KM_EV_KILL events */
-    unsigned notices;         /* KM_EV_NOTICE events */
-    char notice[256];         /* the last one's text */
+    char panic_reason[256];  /* from the KM_EV_PANIC event */
+    const char *finding;     /* last KM_EV_FINDING text, NULL if none */
+    unsigned injections;     /* KM_EV_INJECT events */
+    char inject_detail[160]; /* the last one's detail */
+    unsigned kills;          /* KM_EV_KILL events */
+    unsigned notices;        /* KM_EV_NOTICE events */
+    char notice[256];        /* the last one's text */
 };
 
 /* Fills o with the defaults listed in struct h_opts for nprocs processes. */
@@ -159,51 +159,49 @@ const struct h_event *h_event_nth(const struct harness *h, enum km_event_kind ki
 int h_run_suite(Suite *s);
 
 /* Assertions on result registers: r0; r0-r1; r0-r2; r0-r3. */
-#define H_EXPECT1(regs, a)                                                     \
-    do {                                                                       \
-        struct km_regs h_r_ = (regs);                                          \
-        ck_assert_uint_eq(h_r_.r[0], (a));                                     \
+#define H_EXPECT1(regs, a)                                                                         \
+    do {                                                                                           \
+        struct km_regs h_r_ = (regs);                                                              \
+        ck_assert_uint_eq(h_r_.r[0], (a));                                                         \
     } while (0)
-#define H_EXPECT2(regs, a, b)                                                  \
-    do {                                                                       \
-        struct km_regs h_r_ = (regs);                                          \
-        ck_assert_uint_eq(h_r_.r[0], (a));                                     \
-        ck_assert_uint_eq(h_r_.r[1], (b));                                     \
+#define H_EXPECT2(regs, a, b)                                                                      \
+    do {                                                                                           \
+        struct km_regs h_r_ = (regs);                                                              \
+        ck_assert_uint_eq(h_r_.r[0], (a));                                                         \
+        ck_assert_uint_eq(h_r_.r[1], (b));                                                         \
     } while (0)
-#define H_EXPECT3(regs, a, b, c)                                               \
-    do {                                                                       \
-        struct km_regs h_r_ = (regs);                                          \
-        ck_assert_uint_eq(h_r_.r[0], (a));                                     \
-        ck_assert_uint_eq(h_r_.r[1], (b));                                     \
-        ck_assert_uint_eq(h_r_.r[2], (c));                                     \
+#define H_EXPECT3(regs, a, b, c)                                                                   \
+    do {                                                                                           \
+        struct km_regs h_r_ = (regs);                                                              \
+        ck_assert_uint_eq(h_r_.r[0], (a));                                                         \
+        ck_assert_uint_eq(h_r_.r[1], (b));                                                         \
+        ck_assert_uint_eq(h_r_.r[2], (c));                                                         \
     } while (0)
-#define H_EXPECT4(regs, a, b, c, d)                                            \
-    do {                                                                       \
-        struct km_regs h_r_ = (regs);                                          \
-        ck_assert_uint_eq(h_r_.r[0], (a));                                     \
-        ck_assert_uint_eq(h_r_.r[1], (b));                                     \
-        ck_assert_uint_eq(h_r_.r[2], (c));                                     \
-        ck_assert_uint_eq(h_r_.r[3], (d));                                     \
+#define H_EXPECT4(regs, a, b, c, d)                                                                \
+    do {                                                                                           \
+        struct km_regs h_r_ = (regs);                                                              \
+        ck_assert_uint_eq(h_r_.r[0], (a));                                                         \
+        ck_assert_uint_eq(h_r_.r[1], (b));                                                         \
+        ck_assert_uint_eq(h_r_.r[2], (c));                                                         \
+        ck_assert_uint_eq(h_r_.r[3], (d));                                                         \
     } while (0)
 
 /* Asserts that dispatch dd runs process p with resume kind rs. */
-#define H_EXPECT_DISPATCH(dd, p, rs)                                           \
-    do {                                                                       \
-        struct km_dispatch h_d_ = (dd);                                        \
-        ck_assert_msg(!h_d_.end, "run ended (%s), expected a dispatch",        \
-                      km_end_reason_name(h_d_.end_reason));                   \
-        ck_assert_int_eq(h_d_.proc, (p));                                      \
-        ck_assert_int_eq(h_d_.resume, (rs));                                   \
+#define H_EXPECT_DISPATCH(dd, p, rs)                                                               \
+    do {                                                                                           \
+        struct km_dispatch h_d_ = (dd);                                                            \
+        ck_assert_msg(!h_d_.end, "run ended (%s), expected a dispatch",                            \
+                      km_end_reason_name(h_d_.end_reason));                                        \
+        ck_assert_int_eq(h_d_.proc, (p));                                                          \
+        ck_assert_int_eq(h_d_.resume, (rs));                                                       \
     } while (0)
 
 /* Asserts that dispatch dd ends the run for reason why. */
-#define H_EXPECT_END(dd, why)                                                  \
-    do {                                                                       \
-        struct km_dispatch h_d_ = (dd);                                        \
-        ck_assert_msg(h_d_.end, "expected the run to end, got process %d",    \
-                      h_d_.proc);                                              \
-        ck_assert_str_eq(km_end_reason_name(h_d_.end_reason),                  \
-                         km_end_reason_name(why));                             \
+#define H_EXPECT_END(dd, why)                                                                      \
+    do {                                                                                           \
+        struct km_dispatch h_d_ = (dd);                                                            \
+        ck_assert_msg(h_d_.end, "expected the run to end, got process %d", h_d_.proc);             \
+        ck_assert_str_eq(km_end_reason_name(h_d_.end_reason), km_end_reason_name(why));            \
     } while (0)
 
 #endif

@@ -325,7 +325,7 @@ END_TEST
 
 #define INLINE_PLATFORM                                                                            \
     "{\"name\": \"mine\", \"description\": \"inline\", \"mpu\": \"riscv_pmp\","                    \
-    " \"mpu_regions\": 8, \"sram_base\": 2147418112, \"sram_size\": \"0x10000\","                 \
+    " \"mpu_regions\": 8, \"sram_base\": 2147418112, \"sram_size\": \"0x10000\","                  \
     " \"kernel_ram\": 0, \"flash_base\": \"0x00010000\", \"flash_size\": 16384,"                   \
     " \"clock_hz\": 10000000000, \"alarm_hz\": 4294967295, \"led_count\": 32,"                     \
     " \"costs\": {\"trap_entry\": 0, \"trap_exit\": 1, \"context_switch\": 2,"                     \
@@ -921,7 +921,7 @@ START_TEST(test_every_state_name)
         struct scn_scenario s;
         snprintf(text, sizeof text,
                  "{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"end_reason\": \"panic\", "
-                                               "\"apps\": {\"hello\": {\"state\": \"%s\"}}}}",
+                 "\"apps\": {\"hello\": {\"state\": \"%s\"}}}}",
                  names[i]);
         load_ok(text, &s);
         ck_assert_int_eq(s.expect.end_reason, KM_END_PANIC);

@@ -79,10 +79,9 @@ int main(int argc, char **argv)
     } else if (strcmp(how, "brk_start") == 0) {
         uintptr_t start = memop_value(2, 0);
         memop_return_t r = memop(0, start);
-        printf("brk(memory start): %s\n",
-               r.status == TOCK_STATUSCODE_SUCCESS
-                   ? "ok"
-                   : tock_strrcode(tock_status_to_returncode(r.status)));
+        printf("brk(memory start): %s\n", r.status == TOCK_STATUSCODE_SUCCESS
+                                              ? "ok"
+                                              : tock_strrcode(tock_status_to_returncode(r.status)));
         return 0;
     } else if (strcmp(how, "bench_partial") == 0 || strcmp(how, "bench_full") == 0) {
         long n = argc > 2 ? atol(argv[2]) : 10000;

@@ -98,8 +98,8 @@ static void check_heap(uintptr_t ram_start, uintptr_t grant)
     uint8_t *mine = (uint8_t *)grow.data;
     memset(mine, 0xa5, 256);
     char *q = malloc(4000);
-    bool apart = q != NULL && ((uintptr_t)q >= (uintptr_t)mine + 256 ||
-                               (uintptr_t)q + 4000 <= (uintptr_t)mine);
+    bool apart = q != NULL &&
+                 ((uintptr_t)q >= (uintptr_t)mine + 256 || (uintptr_t)q + 4000 <= (uintptr_t)mine);
     bool intact = true;
     for (int i = 0; i < 256; i++)
         intact = intact && mine[i] == 0xa5;
@@ -107,8 +107,7 @@ static void check_heap(uintptr_t ram_start, uintptr_t grant)
         memset(q, 0, 4000);
     for (int i = 0; i < 256; i++)
         intact = intact && mine[i] == 0xa5;
-    expect("malloc_after_sbrk", apart && intact,
-           "malloc handed out memory the app took with sbrk");
+    expect("malloc_after_sbrk", apart && intact, "malloc handed out memory the app took with sbrk");
     free(q);
 }
 

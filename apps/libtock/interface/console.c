@@ -38,7 +38,8 @@ bool libtock_console_exists(void)
     return libtock_console_driver_exists();
 }
 
-returncode_t libtock_console_write(const uint8_t *buffer, uint32_t len, libtock_console_callback_write cb)
+returncode_t libtock_console_write(const uint8_t *buffer, uint32_t len,
+                                   libtock_console_callback_write cb)
 {
     returncode_t err;
 

@@ -22,7 +22,8 @@ bool libtock_rng_exists(void)
     return libtock_rng_driver_exists();
 }
 
-returncode_t libtock_rng_get_random_bytes(uint8_t *buf, uint32_t len, uint32_t num, libtock_rng_callback cb)
+returncode_t libtock_rng_get_random_bytes(uint8_t *buf, uint32_t len, uint32_t num,
+                                          libtock_rng_callback cb)
 {
     returncode_t err;
 

@@ -135,8 +135,8 @@ static void pending_insert(libtock_alarm_ticks_t *a, uint32_t now)
 
 static void alarm_upcall(int kernel_now, int due, int unused, void *opaque);
 
-static bool upcall_installed; /* our upcall is subscribed */
-static bool armed;            /* the driver is set on our behalf ... */
+static bool upcall_installed;              /* our upcall is subscribed */
+static bool armed;                         /* the driver is set on our behalf ... */
 static uint32_t armed_reference, armed_dt; /* ... for this expiry */
 
 /* Points the driver at the head of the pending list (or stops it when the
@@ -294,7 +294,8 @@ int libtock_alarm_gettimeasticks(struct timeval *tv)
  * millisecond alarm it is: ms_oneshot_step or ms_repeating_step. */
 
 /* Schedules the next step of `m` from `reference`. */
-static int ms_arm_step(libtock_alarm_t *m, uint32_t now, uint32_t reference, libtock_alarm_callback step)
+static int ms_arm_step(libtock_alarm_t *m, uint32_t now, uint32_t reference,
+                       libtock_alarm_callback step)
 {
     uint32_t dt = m->overflows_left > 0 ? CHUNK_TICKS : m->remaining_ticks;
     return alarm_start(&m->alarm, now, reference, dt, step, m);
@@ -317,7 +318,8 @@ static int ms_start(libtock_alarm_t *m, uint32_t now, uint32_t reference, uint64
 
 /* Advances a chained alarm after one of its chunk steps; returns true if the
  * final step has now fired instead. */
-static bool ms_final_step(libtock_alarm_t *m, uint32_t now, uint32_t due, libtock_alarm_callback step)
+static bool ms_final_step(libtock_alarm_t *m, uint32_t now, uint32_t due,
+                          libtock_alarm_callback step)
 {
     if (m->overflows_left == 0)
         return true;
@@ -354,7 +356,8 @@ static void ms_repeating_step(uint32_t now, uint32_t due, void *opaque)
         m->callback(now, due, m->user_data);
 }
 
-int libtock_alarm_in_ms(uint32_t ms, libtock_alarm_callback cb, void *opaque, libtock_alarm_t *alarm)
+int libtock_alarm_in_ms(uint32_t ms, libtock_alarm_callback cb, void *opaque,
+                        libtock_alarm_t *alarm)
 {
     uint32_t now;
     int err = libtock_alarm_command_read(&now);

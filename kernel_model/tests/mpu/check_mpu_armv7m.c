@@ -36,8 +36,8 @@ static bool alloc(const struct km_mpu *m, struct km_mpu_config *c, uint32_t star
 }
 
 /* allocate_region(start, size, min) that must succeed with (ws, wz). */
-static void alloc_ok(const struct km_mpu *m, struct km_mpu_config *c, uint32_t start,
-                     uint32_t size, uint32_t min, enum km_perm perm, uint32_t ws, uint32_t wz)
+static void alloc_ok(const struct km_mpu *m, struct km_mpu_config *c, uint32_t start, uint32_t size,
+                     uint32_t min, enum km_perm perm, uint32_t ws, uint32_t wz)
 {
     uint32_t rs = 0, rz = 0;
     ck_assert_msg(alloc(m, c, start, size, min, perm, &rs, &rz),
@@ -352,7 +352,7 @@ START_TEST(test_alloc_overlap_refused)
     struct km_mpu_config c;
     m.ops->reset_config(&m, &c);
     alloc_ok(&m, &c, 0x20001100, 0x300, 0x300, KM_PERM_RW, 0x20001100, 0x300);
-    alloc_refused(&m, &c, 0x200013c0, 0x40, 0x40, KM_PERM_RW); /* inside 0x...1100+0x300 */
+    alloc_refused(&m, &c, 0x200013c0, 0x40, 0x40, KM_PERM_RW);  /* inside 0x...1100+0x300 */
     alloc_refused(&m, &c, 0x20001000, 0x101, 0x40, KM_PERM_RW); /* touches 0x20001100 */
     /* Outside the location but inside the 0x800 physical region: the check
      * looks at the location only, so it is accepted (region 3). */

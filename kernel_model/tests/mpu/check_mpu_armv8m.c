@@ -227,8 +227,8 @@ START_TEST(test_app_distance_overflow_refused)
     struct km_mpu_config c;
     uint32_t s, z;
     m.ops->reset_config(&m, &c);
-    ck_assert(!m.ops->allocate_app_memory_region(&m, 0x10000000, 0xf0000000, 0x90000000, 0x20,
-                                                 0, KM_PERM_RW, &c, &s, &z));
+    ck_assert(!m.ops->allocate_app_memory_region(&m, 0x10000000, 0xf0000000, 0x90000000, 0x20, 0,
+                                                 KM_PERM_RW, &c, &s, &z));
     ck_assert(!alloc(&m, &c, 0x10000000, 0xf0000000, 0x80000000, KM_PERM_RW, &s, &z));
     ck_assert(!c.r[0].enabled && !c.r[1].enabled);
 }

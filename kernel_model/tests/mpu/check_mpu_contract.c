@@ -63,8 +63,8 @@ START_TEST(contract_app_block)
     struct km_mpu_config c;
     m.ops->reset_config(&m, &c);
     uint32_t s, z;
-    ck_assert(m.ops->allocate_app_memory_region(&m, RAM, RAM_SIZE, 0x1400, 0x400, 0x400,
-                                                KM_PERM_RW, &c, &s, &z));
+    ck_assert(m.ops->allocate_app_memory_region(&m, RAM, RAM_SIZE, 0x1400, 0x400, 0x400, KM_PERM_RW,
+                                                &c, &s, &z));
     ck_assert_uint_ge(s, RAM);
     ck_assert_uint_ge(z, 0x1400);
     ck_assert_uint_le((uint64_t)s + z, (uint64_t)RAM + RAM_SIZE);
@@ -82,8 +82,8 @@ START_TEST(contract_brk)
     struct km_mpu_config c;
     m.ops->reset_config(&m, &c);
     uint32_t s, z;
-    ck_assert(m.ops->allocate_app_memory_region(&m, RAM, RAM_SIZE, 0x4000, 0x400, 0x400,
-                                                KM_PERM_RW, &c, &s, &z));
+    ck_assert(m.ops->allocate_app_memory_region(&m, RAM, RAM_SIZE, 0x4000, 0x400, 0x400, KM_PERM_RW,
+                                                &c, &s, &z));
     uint32_t kbrk = s + z - 0x400;
     ck_assert(m.ops->update_app_memory_region(&m, s + 0x2000, kbrk, KM_PERM_RW, &c));
     ck_assert(km_mpu_range_allowed(&m, &c, s, 0x2000, KM_ACCESS_READ | KM_ACCESS_WRITE));
@@ -107,8 +107,7 @@ START_TEST(contract_region_add_remove)
     ck_assert(m.ops->allocate_region(&m, RAM + 0x30000, 0x100, 0x100, KM_PERM_RW, &c, &s, &z));
     ck_assert_uint_eq(s, RAM + 0x30000);
     ck_assert_uint_ge(z, 0x100);
-    ck_assert(km_mpu_range_allowed(&m, &c, RAM + 0x30000, 0x100,
-                                   KM_ACCESS_READ | KM_ACCESS_WRITE));
+    ck_assert(km_mpu_range_allowed(&m, &c, RAM + 0x30000, 0x100, KM_ACCESS_READ | KM_ACCESS_WRITE));
     ck_assert_uint_eq(m.ops->access(&m, &c, RAM + 0x30000 - 1), 0);
     ck_assert_uint_eq(m.ops->access(&m, &c, RAM + 0x30100), 0);
     ck_assert(m.ops->remove_memory_region(&m, s, z, &c));
@@ -142,8 +141,8 @@ START_TEST(contract_exhaustion)
     for (unsigned i = 0; i < KM_MPU_MAX_REGIONS + 1 && !failed; i++) {
         struct km_mpu_config before = c;
         uint32_t s, z;
-        if (m.ops->allocate_region(&m, RAM + 0x10000 + i * 0x1000, 0x100, 0x100, KM_PERM_RW, &c,
-                                   &s, &z)) {
+        if (m.ops->allocate_region(&m, RAM + 0x10000 + i * 0x1000, 0x100, 0x100, KM_PERM_RW, &c, &s,
+                                   &z)) {
             ok++;
         } else {
             failed = true;
@@ -169,8 +168,8 @@ START_TEST(contract_runs_match_access)
     struct km_mpu_config c;
     m.ops->reset_config(&m, &c);
     uint32_t s, z;
-    ck_assert(m.ops->allocate_app_memory_region(&m, RAM, RAM_SIZE, 0x1400, 0x400, 0x400,
-                                                KM_PERM_RW, &c, &s, &z));
+    ck_assert(m.ops->allocate_app_memory_region(&m, RAM, RAM_SIZE, 0x1400, 0x400, 0x400, KM_PERM_RW,
+                                                &c, &s, &z));
     ck_assert(m.ops->allocate_region(&m, RAM + 0x30000, 0x100, 0x100, KM_PERM_R, &c, &s, &z));
     uint64_t from_runs = 0, from_bytes = 0;
     km_mpu_for_each_run(&m, &c, RAM, RAM + RAM_SIZE, count_run, &from_runs);

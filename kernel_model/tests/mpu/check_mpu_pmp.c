@@ -89,8 +89,7 @@ START_TEST(test_tor_encoding)
     struct km_mpu m = pmp(8, false);
     struct km_mpu_config c;
     m.ops->reset_config(&m, &c);
-    static const enum km_perm perms[] = {KM_PERM_RWX, KM_PERM_RW, KM_PERM_RX, KM_PERM_R,
-                                         KM_PERM_X};
+    static const enum km_perm perms[] = {KM_PERM_RWX, KM_PERM_RW, KM_PERM_RX, KM_PERM_R, KM_PERM_X};
     static const uint32_t cfgs[] = {0x0f, 0x0b, 0x0d, 0x09, 0x0c};
     for (int i = 0; i < 5; i++) {
         uint32_t rs, rz, start = 0x80000000u + (uint32_t)i * 0x100u;
@@ -444,8 +443,7 @@ START_TEST(test_access_permissions)
     struct km_mpu m = pmp(8, false);
     struct km_mpu_config c;
     m.ops->reset_config(&m, &c);
-    static const enum km_perm perms[] = {KM_PERM_RWX, KM_PERM_RW, KM_PERM_RX, KM_PERM_R,
-                                         KM_PERM_X};
+    static const enum km_perm perms[] = {KM_PERM_RWX, KM_PERM_RW, KM_PERM_RX, KM_PERM_R, KM_PERM_X};
     static const unsigned want[] = {ACC_R | ACC_W | ACC_X, ACC_R | ACC_W, ACC_R | ACC_X, ACC_R,
                                     ACC_X};
     for (int i = 0; i < 5; i++) {

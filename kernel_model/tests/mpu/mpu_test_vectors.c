@@ -63,8 +63,8 @@ static void parse_params(const char *config, const char *arch, struct km_mpu_par
 }
 
 /* Replays one "op(a,b,...) -> (x,y)" or "op(...) -> Ok" setup line. */
-static bool run_setup(const struct km_mpu *m, struct km_mpu_config *c, const char *line,
-                      char *why, size_t whylen)
+static bool run_setup(const struct km_mpu *m, struct km_mpu_config *c, const char *line, char *why,
+                      size_t whylen)
 {
     char op[64];
     const char *paren = strchr(line, '(');
@@ -98,12 +98,11 @@ static bool run_setup(const struct km_mpu *m, struct km_mpu_config *c, const cha
     uint32_t s, z;
     bool ok;
     if (strcmp(op, "allocate_region") == 0)
-        ok = m->ops->allocate_region(m, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2], perm, c,
-                                     &s, &z);
+        ok = m->ops->allocate_region(m, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2], perm, c, &s,
+                                     &z);
     else if (strcmp(op, "allocate_app_memory_region") == 0)
-        ok = m->ops->allocate_app_memory_region(m, (uint32_t)a[0], (uint32_t)a[1],
-                                                (uint32_t)a[2], (uint32_t)a[3], (uint32_t)a[4],
-                                                perm, c, &s, &z);
+        ok = m->ops->allocate_app_memory_region(m, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
+                                                (uint32_t)a[3], (uint32_t)a[4], perm, c, &s, &z);
     else if (strcmp(op, "update_app_memory_region") == 0)
         ok = m->ops->update_app_memory_region(m, (uint32_t)a[0], (uint32_t)a[1], perm, c);
     else {
@@ -221,20 +220,21 @@ static int run_vector(const cJSON *v, const char *arch, const struct km_mpu_ops 
             (uint32_t)hex(cJSON_GetObjectItem(in, "initial_kernel_memory_size")), perm, &c, &rs,
             &rz);
     else if (strcmp(op, "allocate_region") == 0)
-        ok = ops->allocate_region(&m, (uint32_t)hex(cJSON_GetObjectItem(in, "unallocated_memory_start")),
-                                  (uint32_t)hex(cJSON_GetObjectItem(in, "unallocated_memory_size")),
-                                  (uint32_t)hex(cJSON_GetObjectItem(in, "min_region_size")), perm,
-                                  &c, &rs, &rz);
+        ok = ops->allocate_region(
+            &m, (uint32_t)hex(cJSON_GetObjectItem(in, "unallocated_memory_start")),
+            (uint32_t)hex(cJSON_GetObjectItem(in, "unallocated_memory_size")),
+            (uint32_t)hex(cJSON_GetObjectItem(in, "min_region_size")), perm, &c, &rs, &rz);
     else if (strcmp(op, "update_app_memory_region") == 0)
-        ok = ops->update_app_memory_region(&m, (uint32_t)hex(cJSON_GetObjectItem(in, "app_memory_break")),
-                                           (uint32_t)hex(cJSON_GetObjectItem(in, "kernel_memory_break")),
-                                           perm, &c);
+        ok = ops->update_app_memory_region(
+            &m, (uint32_t)hex(cJSON_GetObjectItem(in, "app_memory_break")),
+            (uint32_t)hex(cJSON_GetObjectItem(in, "kernel_memory_break")), perm, &c);
     else {
         snprintf(why, whylen, "unknown op %s", op);
         return 1;
     }
     const cJSON *ret = cJSON_GetObjectItem(out, "return");
-    bool want_ok = !(cJSON_IsNull(ret) || (cJSON_IsString(ret) && strcmp(ret->valuestring, "Err") == 0));
+    bool want_ok =
+        !(cJSON_IsNull(ret) || (cJSON_IsString(ret) && strcmp(ret->valuestring, "Err") == 0));
     if (ok != want_ok) {
         snprintf(why, whylen, "returned %s, expected %s", ok ? "success" : "failure",
                  want_ok ? "success" : "failure");
@@ -268,8 +268,8 @@ static int run_vector(const cJSON *v, const char *arch, const struct km_mpu_ops 
     return 0;
 }
 
-int mpu_vectors_run(const char *path, const char *arch, const struct km_mpu_ops *ops,
-                    char *report, size_t reportlen, int *ran)
+int mpu_vectors_run(const char *path, const char *arch, const struct km_mpu_ops *ops, char *report,
+                    size_t reportlen, int *ran)
 {
     report[0] = '\0';
     *ran = 0;

@@ -12,8 +12,8 @@
  * "riscv-pmp") against ops. Writes one line per mismatch into report
  * (reportlen bytes) and returns the number of vectors that failed; *ran
  * receives how many were run. Returns -1 if the file cannot be read. */
-int mpu_vectors_run(const char *path, const char *arch, const struct km_mpu_ops *ops,
-                    char *report, size_t reportlen, int *ran);
+int mpu_vectors_run(const char *path, const char *arch, const struct km_mpu_ops *ops, char *report,
+                    size_t reportlen, int *ran);
 
 /* Parses "RW", "RX", "R", "X", "RWX" and Tock's names ("ReadWriteOnly"...). */
 bool mpu_parse_perm(const char *s, enum km_perm *out);

@@ -14,11 +14,11 @@ bool libtocksync_console_exists(void);
 
 /* Writes `length` bytes of `buffer` and waits until the driver is done;
  * *written gets the count. No other upcall runs while it waits. */
-returncode_t libtocksync_console_write(const uint8_t* buffer, uint32_t length, uint32_t* written);
+returncode_t libtocksync_console_write(const uint8_t *buffer, uint32_t length, uint32_t *written);
 
 /* Reads up to `length` bytes into `buffer` and waits for them; *read gets
  * the count. No other upcall runs while it waits. */
-returncode_t libtocksync_console_read(uint8_t* buffer, uint32_t length, uint32_t* read);
+returncode_t libtocksync_console_read(uint8_t *buffer, uint32_t length, uint32_t *read);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,7 @@ int libtocksync_alarm_delay_ms(uint32_t ms);
 
 /* Like yield_for(cond), but gives up after `ms` milliseconds. Returns
  * RETURNCODE_SUCCESS if *cond became true, RETURNCODE_FAIL on timeout. */
-int libtocksync_alarm_yield_for_with_timeout(bool* cond, uint32_t ms);
+int libtocksync_alarm_yield_for_with_timeout(bool *cond, uint32_t ms);
 
 #ifdef __cplusplus
 }

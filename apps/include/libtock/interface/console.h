@@ -20,10 +20,11 @@ bool libtock_console_exists(void);
 
 /* Starts writing `len` bytes of `buffer`; `cb` runs when done. The buffer
  * stays shared with the kernel and must not change until then. */
-returncode_t libtock_console_write(const uint8_t* buffer, uint32_t len, libtock_console_callback_write cb);
+returncode_t libtock_console_write(const uint8_t *buffer, uint32_t len,
+                                   libtock_console_callback_write cb);
 
 /* Starts reading up to `len` bytes into `buffer`; `cb` runs when done. */
-returncode_t libtock_console_read(uint8_t* buffer, uint32_t len, libtock_console_callback_read cb);
+returncode_t libtock_console_read(uint8_t *buffer, uint32_t len, libtock_console_callback_read cb);
 
 /* Aborts an outstanding read. */
 returncode_t libtock_console_abort_read(void);

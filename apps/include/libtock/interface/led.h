@@ -12,7 +12,7 @@ extern "C" {
 bool libtock_led_exists(void);
 
 /* Stores the number of LEDs on the board in *count. */
-returncode_t libtock_led_count(int* count);
+returncode_t libtock_led_count(int *count);
 
 /* Turns LED `led_num` on. */
 returncode_t libtock_led_on(int led_num);
@@ -25,7 +25,7 @@ returncode_t libtock_led_toggle(int led_num);
 
 /* Stores the state (0 off, 1 on) of LED `led_num` in *state. Not in
  * libtock-c; provided because the kernel driver answers command 4. */
-returncode_t libtock_led_read(int led_num, int* state);
+returncode_t libtock_led_read(int led_num, int *state);
 
 #ifdef __cplusplus
 }

@@ -25,17 +25,17 @@ extern "C" {
  * its NUL) and stores its process index in *svc_id. Returns
  * RETURNCODE_SUCCESS, RETURNCODE_ENODEVICE if no process has that name, or
  * another negative code if the kernel refused a step. */
-int ipc_discover(const char* pkg_name, size_t* svc_id);
+int ipc_discover(const char *pkg_name, size_t *svc_id);
 
 /* Registers this process as the service pkg_name (its own package name):
  * callback runs as callback(client index, shared length, shared address,
  * ud) whenever a client notifies it. */
-int ipc_register_service_callback(const char* pkg_name, subscribe_upcall callback, void* ud);
+int ipc_register_service_callback(const char *pkg_name, subscribe_upcall callback, void *ud);
 
 /* Registers callback for notifications from service svc_id: it runs as
  * callback(service index, length, address, ud), with length and address
  * 0 unless the service shared a buffer with this process. */
-int ipc_register_client_callback(size_t svc_id, subscribe_upcall callback, void* ud);
+int ipc_register_client_callback(size_t svc_id, subscribe_upcall callback, void *ud);
 
 /* Notifies client pid (its service callback has answered, say). */
 int ipc_notify_client(size_t pid);
@@ -46,7 +46,7 @@ int ipc_notify_service(size_t pid);
 /* Shares [base, base + len) with process pid, which can read and write it
  * once the kernel delivers the next notification to pid. On ARMv7-M the
  * MPU can only expose power-of-two sized buffers aligned to their size. */
-int ipc_share(size_t pid, void* base, int len);
+int ipc_share(size_t pid, void *base, int len);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,8 @@ bool libtock_rng_exists(void);
 
 /* Starts filling `buf` (of `len` bytes) with `num` random bytes; `cb` runs
  * inside yield() when they are there. `buf` stays shared until then. */
-returncode_t libtock_rng_get_random_bytes(uint8_t* buf, uint32_t len, uint32_t num, libtock_rng_callback cb);
+returncode_t libtock_rng_get_random_bytes(uint8_t *buf, uint32_t len, uint32_t num,
+                                          libtock_rng_callback cb);
 
 #ifdef __cplusplus
 }

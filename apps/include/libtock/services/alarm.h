@@ -20,7 +20,7 @@ extern "C" {
 
 /* Alarm callback: the tick count when it runs, the tick value the alarm was
  * due at (reference + dt), and the caller's opaque pointer. */
-typedef void (*libtock_alarm_callback)(uint32_t, uint32_t, void*);
+typedef void (*libtock_alarm_callback)(uint32_t, uint32_t, void *);
 
 /* Converts a tick count to milliseconds (rounded down). */
 uint32_t libtock_alarm_ticks_to_ms(uint32_t);
@@ -31,9 +31,9 @@ typedef struct alarm {
     uint32_t reference;              /* tick value dt is counted from */
     uint32_t dt;                     /* ticks after reference it expires */
     libtock_alarm_callback callback; /* run on expiry; may be NULL */
-    void* ud;                        /* passed to callback */
-    struct alarm* next;              /* list links, library-owned */
-    struct alarm* prev;
+    void *ud;                        /* passed to callback */
+    struct alarm *next;              /* list links, library-owned */
+    struct alarm *prev;
 } libtock_alarm_ticks_t;
 
 /* A millisecond alarm, one-shot or repeating. Caller-owned, like
@@ -43,38 +43,39 @@ typedef struct alarm_data {
     uint32_t overflows_left;         /* full-length chunks still to wait */
     uint32_t remaining_ticks;        /* length of the final chunk */
     libtock_alarm_callback callback; /* the caller's callback */
-    void* user_data;                 /* passed to callback */
+    void *user_data;                 /* passed to callback */
     libtock_alarm_ticks_t alarm;     /* the tick alarm currently pending */
 } libtock_alarm_t;
 
 /* Schedules `alarm` to fire `dt` ticks after `reference` (dt < 2^32). The
  * alarm memory must stay valid until it fires or is cancelled. Returns
  * RETURNCODE_SUCCESS or a negative code from the driver. */
-int libtock_alarm_at(uint32_t reference, uint32_t dt, libtock_alarm_callback callback, void* opaque,
-                     libtock_alarm_ticks_t* alarm);
+int libtock_alarm_at(uint32_t reference, uint32_t dt, libtock_alarm_callback callback, void *opaque,
+                     libtock_alarm_ticks_t *alarm);
 
 /* Cancels a pending tick alarm; harmless if it already fired or was never
  * set. The caller keeps ownership of the memory. */
-void libtock_alarm_cancel(libtock_alarm_ticks_t* alarm);
+void libtock_alarm_cancel(libtock_alarm_ticks_t *alarm);
 
 /* Fills *tv with the tick counter converted to seconds and microseconds
  * (time since the counter was 0, not wall-clock time). Returns 0, or a
  * negative code if the driver cannot be read. */
-int libtock_alarm_gettimeasticks(struct timeval* tv) __attribute__((nonnull));
+int libtock_alarm_gettimeasticks(struct timeval *tv) __attribute__((nonnull));
 
 /* Schedules `alarm` to fire once, `ms` milliseconds from now. Any length
  * that fits in 32 bits of milliseconds works. Returns RETURNCODE_SUCCESS or
  * a negative code. */
-int libtock_alarm_in_ms(uint32_t ms, libtock_alarm_callback cb, void* opaque, libtock_alarm_t* alarm);
+int libtock_alarm_in_ms(uint32_t ms, libtock_alarm_callback cb, void *opaque,
+                        libtock_alarm_t *alarm);
 
 /* Starts `alarm` firing every `ms` milliseconds until cancelled with
  * libtock_alarm_ms_cancel(). Periods are counted from each due time, so a
  * late callback does not make the series drift. */
-void libtock_alarm_repeating_every_ms(uint32_t ms, libtock_alarm_callback cb, void* opaque,
-                                      libtock_alarm_t* alarm);
+void libtock_alarm_repeating_every_ms(uint32_t ms, libtock_alarm_callback cb, void *opaque,
+                                      libtock_alarm_t *alarm);
 
 /* Cancels a millisecond alarm (one-shot or repeating). */
-void libtock_alarm_ms_cancel(libtock_alarm_t* alarm);
+void libtock_alarm_ms_cancel(libtock_alarm_t *alarm);
 
 #ifdef __cplusplus
 }

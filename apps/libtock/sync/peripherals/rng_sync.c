@@ -7,7 +7,8 @@ bool libtocksync_rng_exists(void)
     return libtock_rng_driver_exists();
 }
 
-returncode_t libtocksync_rng_get_random_bytes(uint8_t *buf, uint32_t len, uint32_t num, int *num_received)
+returncode_t libtocksync_rng_get_random_bytes(uint8_t *buf, uint32_t len, uint32_t num,
+                                              int *num_received)
 {
     returncode_t err = libtock_rng_set_allow_readwrite(buf, len);
     if (err != RETURNCODE_SUCCESS)

@@ -11,10 +11,10 @@ extern "C" {
 #endif
 
 /* Waits for the write-done upcall; *bytes_written gets the count. */
-returncode_t libtocksync_console_yield_wait_for_write(uint32_t* bytes_written);
+returncode_t libtocksync_console_yield_wait_for_write(uint32_t *bytes_written);
 
 /* Waits for the read-done upcall; *bytes_read gets the count. */
-returncode_t libtocksync_console_yield_wait_for_read(uint32_t* bytes_read);
+returncode_t libtocksync_console_yield_wait_for_read(uint32_t *bytes_read);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@ extern "C" {
 #endif
 
 /* Waits for the RNG upcall; *received gets the number of bytes delivered. */
-returncode_t libtocksync_rng_yield_wait_for(int* received);
+returncode_t libtocksync_rng_yield_wait_for(int *received);
 
 #ifdef __cplusplus
 }

@@ -13,16 +13,16 @@ extern "C" {
 #define DRIVER_NUM_CONSOLE 0x1
 
 /* Installs the write-done upcall (subscribe 1); it gets (written, 0, 0). */
-returncode_t libtock_console_write_done_set_upcall(subscribe_upcall callback, void* opaque);
+returncode_t libtock_console_write_done_set_upcall(subscribe_upcall callback, void *opaque);
 
 /* Installs the read-done upcall (subscribe 2); it gets (status, read, 0). */
-returncode_t libtock_console_read_done_set_upcall(subscribe_upcall callback, void* opaque);
+returncode_t libtock_console_read_done_set_upcall(subscribe_upcall callback, void *opaque);
 
 /* Shares the buffer to be written (read-only allow 1); NULL, 0 unshares. */
-returncode_t libtock_console_set_read_allow(const uint8_t* buffer, uint32_t len);
+returncode_t libtock_console_set_read_allow(const uint8_t *buffer, uint32_t len);
 
 /* Shares the buffer to read into (read-write allow 1); NULL, 0 unshares. */
-returncode_t libtock_console_set_readwrite_allow(uint8_t* buffer, uint32_t len);
+returncode_t libtock_console_set_readwrite_allow(uint8_t *buffer, uint32_t len);
 
 /* True if the console driver is present. */
 bool libtock_console_driver_exists(void);

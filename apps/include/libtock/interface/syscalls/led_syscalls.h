@@ -15,7 +15,7 @@ extern "C" {
 bool libtock_led_driver_exists(void);
 
 /* Stores the number of LEDs in *count (command 0). */
-returncode_t libtock_led_command_count(int* count);
+returncode_t libtock_led_command_count(int *count);
 
 /* Turns LED `led_num` on (command 1); EINVAL for a bad index. */
 returncode_t libtock_led_command_on(int led_num);
@@ -28,7 +28,7 @@ returncode_t libtock_led_command_toggle(int led_num);
 
 /* Stores the state (0 off, 1 on) of LED `led_num` in *state (command 4).
  * Not in libtock-c; the kernel's LED capsule has had this command. */
-returncode_t libtock_led_command_read(int led_num, int* state);
+returncode_t libtock_led_command_read(int led_num, int *state);
 
 #ifdef __cplusplus
 }
