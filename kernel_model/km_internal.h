@@ -313,6 +313,11 @@ void km_mpu_changed(struct km_process *p);
 void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target, const struct km_task *t);
 /* ---- end legacy IPC support ---- */
 
+/* Reports (once per occurrence) a case where the MPU model refused a
+ * request at which Tock's own code panics: emits KM_EV_FINDING for process
+ * proc and clears c->finding. */
+void km_mpu_finding_report(struct km_kernel *k, int proc, struct km_mpu_config *c);
+
 /* Fault injection hooks (km_inject.c). */
 int km_inj_init(struct km_kernel *k);
 void km_inj_destroy(struct km_kernel *k);

@@ -65,17 +65,6 @@ static void ipc_notice(struct km_kernel *k, int proc, const char *text)
     km_emit(k, &ev);
 }
 
-/* The MPU model refused a request at which Tock's own code panics. */
-static void ipc_finding(struct km_kernel *k, int proc, struct km_mpu_config *c)
-{
-    if (c->finding == NULL)
-        return;
-    struct km_event ev = {.kind = KM_EV_FINDING, .time = k->now, .proc = proc};
-    ev.u.finding.text = c->finding;
-    c->finding = NULL;
-    km_emit(k, &ev);
-}
-
 /* Tells the user that target's MPU cannot give it the buffer sender shared
  * and counts it on the target. */
 static void ipc_report_unexposable(struct km_kernel *k, struct km_process *target,
@@ -125,7 +114,7 @@ static bool ipc_allocate(struct km_kernel *k, int proc, struct km_mpu_config *c,
     const struct km_mpu *m = &k->cfg.mpu;
     uint32_t s = 0, z = 0;
     bool ok = m->ops->allocate_region(m, ptr, len, len, KM_PERM_RW, c, &s, &z);
-    ipc_finding(k, proc, c);
+    km_mpu_finding_report(k, proc, c);
     return ok;
 }
 

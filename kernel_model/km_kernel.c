@@ -276,16 +276,19 @@ void km_mpu_changed(struct km_process *p)
     p->mpu_generation++;
 }
 
-/* Reports (once per occurrence) a case where the MPU model refused a
- * request at which Tock's own code would panic. */
+void km_mpu_finding_report(struct km_kernel *k, int proc, struct km_mpu_config *c)
+{
+    if (c->finding == NULL)
+        return;
+    struct km_event ev = {.kind = KM_EV_FINDING, .time = k->now, .proc = proc};
+    ev.u.finding.text = c->finding;
+    c->finding = NULL;
+    km_emit(k, &ev);
+}
+
 static void km_mpu_finding(struct km_kernel *k, struct km_process *p)
 {
-    if (p->mpu.finding == NULL)
-        return;
-    struct km_event ev = {.kind = KM_EV_FINDING, .time = k->now, .proc = p->index};
-    ev.u.finding.text = p->mpu.finding;
-    p->mpu.finding = NULL;
-    km_emit(k, &ev);
+    km_mpu_finding_report(k, p->index, &p->mpu);
 }
 
 /* The MPU part of loading a process (create() and reset()): a fresh

@@ -898,7 +898,8 @@ static void on_km_event(void *ctx, const struct km_event *ev)
         break;
     case KM_EV_FINDING:
         if (!r->opt->quiet && r->opt->console)
-            fprintf(r->opt->console, "[%s] finding: %s\n", a->cfg->name, ev->u.finding.text);
+            fprintf(r->opt->console, "[%s] finding: %s\n", a ? a->cfg->name : "kernel",
+                    ev->u.finding.text);
         findings_add(r, a, ev->u.finding.text);
         break;
     case KM_EV_FAULT:
