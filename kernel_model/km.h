@@ -170,6 +170,7 @@ struct km_memory {
 };
 
 struct km_event;
+struct km_driver_ops; /* km_internal.h: a capsule's function table */
 
 /* ---- Fault injection -------------------------------------------------- */
 
@@ -269,7 +270,11 @@ struct km_config {
     const struct km_proc_config *procs; /* nprocs entries (borrowed) */
     unsigned ninject;
     const struct km_inject_rule *inject; /* ninject rules (borrowed) */
-    struct km_ipc_config ipc;            /* the IPC capsule the board includes */
+    /* Capsules besides the built-in ones (a test's or a user's fake
+     * driver), looked up after them by driver number (borrowed). */
+    unsigned n_extra_drivers;
+    const struct km_driver_ops *const *extra_drivers;
+    struct km_ipc_config ipc; /* the IPC capsule the board includes */
     /* Called for each event the outside world should see; may be NULL. */
     void (*on_event)(void *ctx, const struct km_event *ev);
     void *ctx;

@@ -23,7 +23,22 @@ const struct km_driver_ops *km_driver_lookup(const struct km_kernel *k, uint32_t
     const struct km_driver_ops *d = km_driver_find(num);
     if (d != NULL && d->present != NULL && !d->present(k))
         return NULL;
+    for (unsigned i = 0; d == NULL && i < k->cfg.n_extra_drivers; i++)
+        if (k->cfg.extra_drivers[i]->num == num)
+            d = k->cfg.extra_drivers[i];
     return d;
+}
+
+void km_drivers_lifecycle(struct km_kernel *k, struct km_process *p, enum km_lifecycle ev)
+{
+    for (unsigned i = 0; i < KM_NDRIVERS; i++) {
+        const struct km_driver_ops *d = km_drivers[i];
+        if (d->lifecycle && (d->present == NULL || d->present(k)))
+            d->lifecycle(k, p, ev);
+    }
+    for (unsigned i = 0; i < k->cfg.n_extra_drivers; i++)
+        if (k->cfg.extra_drivers[i]->lifecycle)
+            k->cfg.extra_drivers[i]->lifecycle(k, p, ev);
 }
 
 /* A capsule with per-process slots has one per process of the board

@@ -114,6 +114,15 @@ struct km_process {
 };
 
 /* A driver (capsule) as the syscall layer sees it. NULL = not supported. */
+/* Lifecycle events a capsule hears about (kernel/src/process.rs has no such
+ * hook: upstream capsules only see a process's grant vanish; ipcsim gives
+ * IPC designs this hook so a design may choose to notify its peers). */
+enum km_lifecycle {
+    KM_LC_FAULT,     /* the process faulted, before its fault policy acts */
+    KM_LC_TERMINATE, /* it was terminated: its grants are gone */
+    KM_LC_RESTART,   /* it restarted with a new process id */
+};
+
 struct km_driver_ops {
     uint32_t num;
     const char *name;
@@ -129,7 +138,12 @@ struct km_driver_ops {
                     uint32_t a2, struct km_regs *ret);
     /* a timer this driver armed for process p has expired. */
     void (*timer)(struct km_kernel *k, struct km_process *p, uint64_t tag);
+    /* p faulted, terminated or restarted; NULL = not interested */
+    void (*lifecycle)(struct km_kernel *k, struct km_process *p, enum km_lifecycle ev);
 };
+
+/* Tells every driver of the board that p faulted, terminated or restarted. */
+void km_drivers_lifecycle(struct km_kernel *k, struct km_process *p, enum km_lifecycle ev);
 
 /* Scheduler table (kernel/src/scheduler.rs, trait Scheduler). The reason a
  * process stopped (kernel/src/process.rs, StoppedExecutingReason). */

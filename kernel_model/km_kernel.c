@@ -604,7 +604,7 @@ struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_
             *err = -KM_EFAIL;
         return NULL;
     }
-    const struct km_driver_ops *d = km_driver_find(driver);
+    const struct km_driver_ops *d = km_driver_lookup(k, driver);
     if (d == NULL || free_slot == NULL || !km_is_running(p) || p->grant_exhausted) {
         if (err)
             *err = -KM_ENOMEM;
@@ -1056,6 +1056,7 @@ static void km_terminate(struct km_kernel *k, struct km_process *p, bool has_cod
     p->completion_code = code;
     p->compute_left = 0;
     km_set_state(k, p, KM_STATE_TERMINATED);
+    km_drivers_lifecycle(k, p, KM_LC_TERMINATE);
 }
 
 /* try_restart(): terminate, then reset with a new ProcessId, the init
@@ -1072,6 +1073,7 @@ static void km_restart(struct km_kernel *k, struct km_process *p, bool has_code,
     }
     p->stats.restart_count++; /* reset() increments it last, on success */
     km_set_state(k, p, KM_STATE_YIELDED);
+    km_drivers_lifecycle(k, p, KM_LC_RESTART);
     km_emit(k, &(struct km_event){.kind = KM_EV_RESTART, .time = k->now, .proc = p->index});
     km_note(k, p, KM_NOTE_RESTART);
 }
@@ -1102,6 +1104,7 @@ int km_fault(struct km_kernel *k, int pi, const struct km_fault_info *f)
     struct km_event ev = {.kind = KM_EV_FAULT, .time = k->now, .proc = pi};
     ev.u.fault.reason = p->fault_reason;
     km_emit(k, &ev);
+    km_drivers_lifecycle(k, p, KM_LC_FAULT);
     switch (km_fault_policy_action(&p->cfg->fault_policy, p)) {
     case KM_FA_PANIC: {
         km_set_state(k, p, KM_STATE_FAULTED);
@@ -1204,7 +1207,7 @@ static void km_do_kernel_work(struct km_kernel *k)
         struct km_process *p = km_proc(k, fired.proc);
         if (p && p->process_id != fired.pid)
             continue; /* armed for a process incarnation that is gone */
-        const struct km_driver_ops *d = km_driver_find(fired.driver);
+        const struct km_driver_ops *d = km_driver_lookup(k, fired.driver);
         if (d && d->timer)
             d->timer(k, p, fired.tag);
     }

@@ -129,6 +129,8 @@ struct harness *h_open(const struct h_opts *o)
     c->procs = h->procs;
     c->inject = o->inject;
     c->ninject = o->ninject;
+    c->extra_drivers = o->extra_drivers;
+    c->n_extra_drivers = o->n_extra_drivers;
     c->ipc = o->ipc;
     c->on_event = h_on_event;
     c->ctx = h;

@@ -72,6 +72,8 @@ struct h_opts {
     uint32_t priority[H_MAX_PROCS];             /* default: the process's index */
     const struct km_inject_rule *inject;        /* fault injection, default none */
     unsigned ninject;
+    const struct km_driver_ops *const *extra_drivers; /* test capsules, default none */
+    unsigned n_extra_drivers;
     struct km_ipc_config ipc; /* IPC mechanism, default none */
 };
 
