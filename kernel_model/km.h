@@ -209,11 +209,13 @@ enum km_trigger {
 };
 
 /* Named events rules can watch (km_note); capsules may note their own. */
-#define KM_NOTE_SYSCALL "syscall" /* the app made a syscall */
-#define KM_NOTE_UPCALL "upcall"   /* an upcall was scheduled for the app */
-#define KM_NOTE_FAULT "fault"     /* the app faulted */
-#define KM_NOTE_RESTART "restart" /* the app restarted */
-#define KM_NOTE_EXIT "exit"       /* the app exited */
+#define KM_NOTE_SYSCALL "syscall"         /* the app made a syscall */
+#define KM_NOTE_UPCALL "upcall"           /* an upcall was scheduled for the app */
+#define KM_NOTE_FAULT "fault"             /* the app faulted */
+#define KM_NOTE_RESTART "restart"         /* the app restarted */
+#define KM_NOTE_EXIT "exit"               /* the app exited */
+#define KM_NOTE_IPC_REQUEST "ipc_request" /* legacy IPC: a service notify reached the app */
+#define KM_NOTE_IPC_REPLY "ipc_reply"     /* legacy IPC: a client notify reached the app */
 
 struct km_inject_rule {
     enum km_inject_kind kind;

@@ -291,6 +291,9 @@ void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target,
     uint32_t subnum =
         task->ipc_kind == KM_IPC_SERVICE ? (uint32_t)target->index : (uint32_t)sender->index;
     (void)km_schedule_upcall(k, target, IPC_NUM, subnum, (uint32_t)sender->index, b.len, b.ptr);
+    /* named events fault-injection rules can watch: a service received a
+     * request, a client a notification back */
+    km_note(k, target, task->ipc_kind == KM_IPC_SERVICE ? KM_NOTE_IPC_REQUEST : KM_NOTE_IPC_REPLY);
 }
 
 const struct km_driver_ops km_drv_ipc_legacy_ops = {
