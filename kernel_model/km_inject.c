@@ -47,12 +47,7 @@ static bool km_inj_is_stream(enum km_inject_kind kind)
  * rng driver hands out. */
 static uint64_t km_inj_rand(struct km_kernel *k)
 {
-    uint64_t x = k->inj_rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    k->inj_rng = x;
-    return x * 0x2545F4914F6CDD1Dull;
+    return km_xorshift64s(&k->inj_rng);
 }
 
 int km_inj_init(struct km_kernel *k)

@@ -296,6 +296,8 @@ uint8_t *km_mem_ptr(struct km_kernel *k, uint32_t addr, uint32_t len);
 uint64_t km_us_to_cycles(const struct km_kernel *k, uint64_t us);
 uint64_t km_cycles_to_us(const struct km_kernel *k, uint64_t cycles);
 void km_charge(struct km_kernel *k, uint64_t cycles);
+/* One step of a xorshift64* generator over *state (never 0). */
+uint64_t km_xorshift64s(uint64_t *state);
 uint64_t km_rng_next(struct km_kernel *k);
 
 /* Return-value builders. */

@@ -219,15 +219,20 @@ void km_charge(struct km_kernel *k, uint64_t cycles)
         k->procs[k->current].stats.run_cycles += cycles;
 }
 
-uint64_t km_rng_next(struct km_kernel *k)
+uint64_t km_xorshift64s(uint64_t *state)
 {
     /* xorshift64*: small, fast and fully determined by the seed. */
-    uint64_t x = k->rng_state;
+    uint64_t x = *state;
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    k->rng_state = x;
+    *state = x;
     return x * 0x2545F4914F6CDD1Dull;
+}
+
+uint64_t km_rng_next(struct km_kernel *k)
+{
+    return km_xorshift64s(&k->rng_state);
 }
 
 struct km_process *km_proc(struct km_kernel *k, int p)
