@@ -37,7 +37,7 @@ static void usage(FILE *f)
                "\n"
                "commands:\n"
                "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
-               "               [--memory-map] [--platform NAME]\n"
+               "               [--memory-map] [--platform NAME] [--capture-max BYTES]\n"
                "                       run a scenario (on another platform profile with\n"
                "                       --platform); exit 0 if every expectation holds\n"
                "  validate SCENARIO... check scenario files without running them\n"
@@ -111,10 +111,15 @@ static void print_summary(FILE *f, const struct scn_scenario *s, const struct ru
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"seed", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},      {"host-timeout", required_argument, NULL, 't'},
-        {"memory-map", no_argument, NULL, 'm'}, {"platform", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+        {"seed", required_argument, NULL, 's'},
+        {"out", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"host-timeout", required_argument, NULL, 't'},
+        {"memory-map", no_argument, NULL, 'm'},
+        {"platform", required_argument, NULL, 'p'},
+        {"capture-max", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct run_options ro = {.console = stdout, .host_timeout_ms = 10000};
     const char *out_dir = NULL, *platform = NULL;
@@ -143,6 +148,15 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'p':
             platform = optarg;
+            break;
+        case 'c':
+            if (!parse_u64(optarg, &v) || v < 64 || v > (1ull << 32)) {
+                fprintf(stderr,
+                        "ipcsim run: --capture-max: expected bytes 64..4294967296, got \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            ro.capture_max = (size_t)v;
             break;
         case 't':
             if (!parse_u64(optarg, &v) || v > 3600000) {

@@ -30,8 +30,8 @@
 
 /* Console capture (per app, and the merged transcript) is bounded so that
  * an app printing without end cannot exhaust the simulator's memory; what
- * is cut is counted. */
-#define CONSOLE_CAPTURE_MAX (8u << 20)
+ * is cut is counted. run_options.capture_max overrides the default. */
+#define CONSOLE_CAPTURE_DEFAULT (8u << 20)
 
 struct runner;
 struct app_host;
@@ -98,6 +98,7 @@ struct runner {
     bool awaiting; /* its answer is outstanding */
     uv_timer_t watchdog;
     uint32_t watchdog_ms; /* host time an app may run without a syscall */
+    size_t capture_max;   /* console bytes kept per app and in the transcript */
     uv_signal_t sigint, sigterm;
     uint64_t messages;
     struct run_finding *findings;
@@ -746,27 +747,35 @@ static void host_readable(uv_poll_t *h, int status, int events)
 
 /* ---- Kernel events ------------------------------------------------------- */
 
+/* Grows *buf (capacity *cap) to hold at least `need` bytes; false if out
+ * of memory. */
+static bool buf_reserve(char **buf, size_t *cap, size_t need, size_t initial)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : initial;
+    while (n < need)
+        n *= 2;
+    char *nb = realloc(*buf, n);
+    if (nb == NULL)
+        return false;
+    *buf = nb;
+    *cap = n;
+    return true;
+}
+
 static void console_append(struct app_host *a, const uint8_t *data, uint32_t len)
 {
-    if (a->console_len + len > CONSOLE_CAPTURE_MAX) {
-        uint32_t room = a->console_len < CONSOLE_CAPTURE_MAX
-                            ? (uint32_t)(CONSOLE_CAPTURE_MAX - a->console_len)
-                            : 0;
+    size_t max = a->r->capture_max;
+    if (a->console_len + len > max) {
+        size_t room = a->console_len < max ? max - a->console_len : 0;
         a->console_dropped += len - room;
-        len = room;
+        len = (uint32_t)room;
         if (len == 0)
             return;
     }
-    if (a->console_len + len + 1 > a->console_cap) {
-        size_t cap = a->console_cap ? a->console_cap : 1024;
-        while (cap < a->console_len + len + 1)
-            cap *= 2;
-        char *c = realloc(a->console, cap);
-        if (c == NULL)
-            return;
-        a->console = c;
-        a->console_cap = cap;
-    }
+    if (!buf_reserve(&a->console, &a->console_cap, a->console_len + len + 1, 1024))
+        return;
     memcpy(a->console + a->console_len, data, len);
     a->console_len += len;
     a->console[a->console_len] = '\0';
@@ -777,18 +786,10 @@ static void console_append(struct app_host *a, const uint8_t *data, uint32_t len
 static void transcript_add(struct runner *r, const char *name, const char *text, size_t len)
 {
     size_t need = strlen(name) + len + 4;
-    if (r->transcript_len + need > CONSOLE_CAPTURE_MAX)
+    if (r->transcript_len + need > r->capture_max)
         return;
-    if (r->transcript_len + need + 1 > r->transcript_cap) {
-        size_t cap = r->transcript_cap ? r->transcript_cap : 4096;
-        while (cap < r->transcript_len + need + 1)
-            cap *= 2;
-        char *t = realloc(r->transcript, cap);
-        if (t == NULL)
-            return;
-        r->transcript = t;
-        r->transcript_cap = cap;
-    }
+    if (!buf_reserve(&r->transcript, &r->transcript_cap, r->transcript_len + need + 1, 4096))
+        return;
     r->transcript_len +=
         (size_t)sprintf(r->transcript + r->transcript_len, "[%s] %.*s\n", name, (int)len, text);
 }
@@ -1067,6 +1068,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     /* the CLI's --host-timeout wins, then the scenario's watchdog_ms */
     r->watchdog_ms =
         opt->host_timeout_set || !s->watchdog_ms ? opt->host_timeout_ms : s->watchdog_ms;
+    r->capture_max = opt->capture_max ? opt->capture_max : CONSOLE_CAPTURE_DEFAULT;
     res->seed = opt->has_seed ? opt->seed : s->seed;
     double t0 = now_s();
     bool ran = false;

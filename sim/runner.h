@@ -19,6 +19,7 @@ struct run_options {
     uint32_t host_timeout_ms; /* an app silent this long (host time) hangs */
     bool host_timeout_set;    /* given on the command line: beats the scenario */
     bool memory_map;          /* print every process's memory map at boot */
+    size_t capture_max;       /* console bytes kept per app; 0 = 8 MiB */
 };
 
 /* Where the console stood when a chunk arrived at a virtual time. */
@@ -32,7 +33,7 @@ struct run_app_result {
     struct km_proc_info info;
     char *console; /* everything it printed (owned) */
     size_t console_len;
-    uint64_t console_dropped;       /* bytes printed beyond the 8 MiB capture */
+    uint64_t console_dropped;       /* bytes printed beyond the capture limit */
     struct run_console_mark *marks; /* owned */
     size_t n_marks;
     uint32_t host_spawns; /* Linux processes started for it */
