@@ -319,6 +319,14 @@ static int cmd_list(void)
         printf("  0x%05x %s\n", drv[i].num, drv[i].name);
     printf("fault policies:\n  panic\n  stop\n  restart\n  threshold_restart(n)\n"
            "  threshold_restart_then_panic(n)\n");
+    const char *const *mpus;
+    n = km_mpu_names(&mpus);
+    printf("mpu models:\n");
+    for (size_t i = 0; i < n; i++)
+        printf("  %s\n", mpus[i]);
+    printf("fault kinds:\n");
+    for (int i = 0; km_inject_kind_parse(km_inject_kind_name((enum km_inject_kind)i)) == i; i++)
+        printf("  %s\n", km_inject_kind_name((enum km_inject_kind)i));
     printf("ipc mechanisms:\n  none\n  legacy (driver 0x10000; option refuse_unexposable)\n");
     return EXIT_PASS;
 }
