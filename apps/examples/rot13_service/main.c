@@ -6,12 +6,16 @@
  * registers under its own package name, which must be the scenario's
  * package_name for it.
  *
- * Usage: rot13_service [crash_after [package_name]]
+ * Usage: rot13_service [crash_after [package_name [overrun]]]
  *   crash_after   fault on purpose (a write through a null pointer) while
  *                 handling request number N, counted from 1 (0, the
  *                 default, never)
  *   package_name  default "org.ipcsim.rot13"
+ *   overrun       "overrun": after the first request, write one byte past
+ *                 the end of the shared buffer (a bug the MPU window must
+ *                 catch exactly)
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 
 static unsigned long crash_after;
 static unsigned long requests;
+static bool overrun;
 /* The name is allowed to the kernel, so it must live in the app's own
  * memory: argv strings are host memory the kernel cannot see. */
 static char package_name[64] = "org.ipcsim.rot13";
@@ -54,6 +59,10 @@ static void on_request(int client, int len, int addr, void *ud)
             n = (unsigned)len - 1;
         for (unsigned i = 0; i < n; i++)
             buf[1 + i] = (uint8_t)rot13((char)buf[1 + i]);
+        if (overrun) {
+            printf("writing one byte past the shared buffer, at 0x%08x\n", (unsigned)(addr + len));
+            buf[len] = 0;
+        }
     }
     int rc = ipc_notify_client((size_t)client);
     if (rc != RETURNCODE_SUCCESS)
@@ -66,6 +75,7 @@ int main(int argc, char **argv)
         crash_after = strtoul(argv[1], NULL, 10);
     if (argc > 2)
         snprintf(package_name, sizeof(package_name), "%s", argv[2]);
+    overrun = argc > 3 && strcmp(argv[3], "overrun") == 0;
     size_t self = 0;
     int rc = ipc_discover(package_name, &self);
     if (rc == RETURNCODE_SUCCESS)
