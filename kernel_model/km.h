@@ -297,6 +297,15 @@ enum km_event_kind {
     KM_EV_FAULT,     /* a process faulted (before its fault policy acts) */
     KM_EV_NOTICE,    /* something a user should see that upstream keeps
                         silent (an IPC window the MPU refused, ignored) */
+    KM_EV_IPC,       /* legacy IPC: a notification queued, delivered or dropped */
+};
+
+/* What became of a legacy IPC notification (KM_EV_IPC). Every queued one
+ * ends delivered or dropped, in queue order per target. */
+enum km_ipc_phase {
+    KM_IPC_QUEUED,    /* the notify command queued Task::IPC on the target */
+    KM_IPC_DELIVERED, /* the target dequeued it and the upcall was scheduled */
+    KM_IPC_DROPPED,   /* dequeued or discarded without an upcall (see .why) */
 };
 
 struct km_event {
@@ -332,6 +341,12 @@ struct km_event {
         struct {
             const char *text; /* valid during the callback only */
         } notice;
+        struct {
+            enum km_ipc_phase phase;
+            int sender, target; /* process indices */
+            bool service;       /* notify service (command 2), else client (3) */
+            const char *why;    /* KM_IPC_DROPPED: static reason; else NULL */
+        } ipc;
     } u;
 };
 

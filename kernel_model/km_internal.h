@@ -327,6 +327,9 @@ void km_mpu_changed(struct km_process *p);
 /* do_process dequeued Task::IPC t on target (kernel.rs): schedule the
  * upcall, exposing the sender's buffer (IPC::schedule_upcall). */
 void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target, const struct km_task *t);
+/* p's task queue is about to be emptied (terminate, reset): reports each
+ * queued Task::IPC as dropped. */
+void km_ipc_legacy_discard(struct km_kernel *k, const struct km_process *p, const char *why);
 /* ---- end legacy IPC support ---- */
 
 /* Reports (once per occurrence) a case where the MPU model refused a

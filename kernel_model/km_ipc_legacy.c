@@ -80,6 +80,30 @@ static void ipc_report_unexposable(struct km_kernel *k, struct km_process *targe
     ipc_notice(k, target->index, msg);
 }
 
+/* Reports what became of a notification (KM_EV_IPC): on the sender when
+ * queued, on the target otherwise. */
+static void ipc_event(struct km_kernel *k, enum km_ipc_phase phase, int sender, int target,
+                      enum km_ipc_kind kind, const char *why)
+{
+    struct km_event ev = {
+        .kind = KM_EV_IPC, .time = k->now, .proc = phase == KM_IPC_QUEUED ? sender : target};
+    ev.u.ipc.phase = phase;
+    ev.u.ipc.sender = sender;
+    ev.u.ipc.target = target;
+    ev.u.ipc.service = kind == KM_IPC_SERVICE;
+    ev.u.ipc.why = why;
+    km_emit(k, &ev);
+}
+
+void km_ipc_legacy_discard(struct km_kernel *k, const struct km_process *p, const char *why)
+{
+    for (unsigned i = 0; i < p->task_count; i++) {
+        const struct km_task *t = &p->tasks[(p->task_head + i) % KM_TASK_QUEUE_LEN];
+        if (t->kind == KM_TASK_IPC)
+            ipc_event(k, KM_IPC_DROPPED, t->ipc_from, p->index, t->ipc_kind, why);
+    }
+}
+
 /* ---- Exposure ---------------------------------------------------------- */
 
 /* The buffer the sender shared with the target: read-write allow number =
@@ -206,6 +230,7 @@ static void ipc_notify(struct km_kernel *k, struct km_process *p, uint32_t index
         km_ret_failure(ret, rc);
         return;
     }
+    ipc_event(k, KM_IPC_QUEUED, p->index, t->index, kind, NULL);
     if (expose) {
         t->mpu = trial;
         t->stats.ipc_windows++;
@@ -243,19 +268,24 @@ void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target,
                            const struct km_task *task)
 {
     struct km_process *sender = km_proc(k, task->ipc_from);
+    const char *drop = NULL;
+    struct km_grant *sg = NULL;
     /* called_from.index(): None once the sender's ProcessId is stale */
     if (sender == NULL || sender->process_id != task->ipc_from_pid)
-        return;
+        drop = "sender restarted or gone";
     /* "Verify that IPC is not trying to share with the same app" */
-    if (sender == target)
-        return;
+    else if (sender == target)
+        drop = "notify to itself";
     /* self.data.enter(schedule_on), then enter(called_from): each grant is
      * allocated if need be; a sender that is no longer alive has none. */
-    if (km_grant_get(k, target, IPC_NUM, true, NULL) == NULL)
+    else if (km_grant_get(k, target, IPC_NUM, true, NULL) == NULL)
+        drop = "target grant unavailable";
+    else if ((sg = km_grant_get(k, sender, IPC_NUM, true, NULL)) == NULL)
+        drop = "sender grant unavailable";
+    if (drop) {
+        ipc_event(k, KM_IPC_DROPPED, task->ipc_from, target->index, task->ipc_kind, drop);
         return;
-    struct km_grant *sg = km_grant_get(k, sender, IPC_NUM, true, NULL);
-    if (sg == NULL)
-        return;
+    }
     struct km_buffer b = ipc_shared(k, sg, target);
     if (!k->cfg.ipc.refuse_unexposable) {
         /* add_mpu_region(slice.ptr(), slice.len(), slice.len()), result
@@ -291,6 +321,7 @@ void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target,
     uint32_t subnum =
         task->ipc_kind == KM_IPC_SERVICE ? (uint32_t)target->index : (uint32_t)sender->index;
     (void)km_schedule_upcall(k, target, IPC_NUM, subnum, (uint32_t)sender->index, b.len, b.ptr);
+    ipc_event(k, KM_IPC_DELIVERED, sender->index, target->index, task->ipc_kind, NULL);
     /* named events fault-injection rules can watch: a service received a
      * request, a client a notification back */
     km_note(k, target, task->ipc_kind == KM_IPC_SERVICE ? KM_NOTE_IPC_REQUEST : KM_NOTE_IPC_REPLY);

@@ -355,6 +355,7 @@ static bool km_proc_reset(struct km_kernel *k, struct km_process *p)
     p->process_id = k->next_process_id++;
     p->allow_high_water_mark = p->mem_start;
     p->stack_start = p->heap_start = 0;
+    km_ipc_legacy_discard(k, p, "target restarted");
     p->task_head = p->task_count = 0;
     memset(p->grants, 0, sizeof(p->grants));
     p->compute_left = 0;
@@ -1052,6 +1053,7 @@ static void km_terminate(struct km_kernel *k, struct km_process *p, bool has_cod
 {
     if (!km_is_running(p) && p->state != KM_STATE_FAULTED)
         return;
+    km_ipc_legacy_discard(k, p, "target terminated");
     p->task_head = p->task_count = 0;
     memset(p->grants, 0, sizeof(p->grants));
     for (unsigned i = 0; i < k->ntimers; i++)

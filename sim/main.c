@@ -18,6 +18,7 @@
 #include "results.h"
 #include "runner.h"
 #include "scenario.h"
+#include "trace.h"
 
 #ifndef IPCSIM_VERSION
 #define IPCSIM_VERSION "0.0.0"
@@ -38,8 +39,10 @@ static void usage(FILE *f)
                "commands:\n"
                "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
                "               [--memory-map] [--platform NAME] [--capture-max BYTES]\n"
+               "               [--trace FILE] [--trace-max-events N]\n"
                "                       run a scenario (on another platform profile with\n"
-               "                       --platform); exit 0 if every expectation holds\n"
+               "                       --platform); exit 0 if every expectation holds;\n"
+               "                       --trace writes a Chrome/Perfetto trace (virtual time)\n"
                "  validate SCENARIO... check scenario files without running them\n"
                "  list                 programs, platforms, schedulers and drivers known\n"
                "  --help, --version\n"
@@ -118,11 +121,14 @@ static int cmd_run(int argc, char **argv)
         {"memory-map", no_argument, NULL, 'm'},
         {"platform", required_argument, NULL, 'p'},
         {"capture-max", required_argument, NULL, 'c'},
+        {"trace", required_argument, NULL, 'T'},
+        {"trace-max-events", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct run_options ro = {.console = stdout, .host_timeout_ms = 10000};
-    const char *out_dir = NULL, *platform = NULL;
+    const char *out_dir = NULL, *platform = NULL, *trace_path = NULL;
+    size_t trace_max = TRACE_MAX_EVENTS_DEFAULT;
     uint64_t v;
     int c;
     optind = 1;
@@ -157,6 +163,18 @@ static int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
             }
             ro.capture_max = (size_t)v;
+            break;
+        case 'T':
+            trace_path = optarg;
+            break;
+        case 'E':
+            if (!parse_u64(optarg, &v) || v < 1 || v > (1ull << 40)) {
+                fprintf(stderr,
+                        "ipcsim run: --trace-max-events: expected a positive count, got \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            trace_max = (size_t)v;
             break;
         case 't':
             if (!parse_u64(optarg, &v) || v > 3600000) {
@@ -194,9 +212,24 @@ static int cmd_run(int argc, char **argv)
         scn_free(&s);
         return EXIT_USAGE;
     }
+    if (trace_path) {
+        ro.trace =
+            trace_open(trace_path, trace_max, s.platform.clock_hz, s.n_apps, err, sizeof(err));
+        if (ro.trace == NULL) {
+            fprintf(stderr, "ipcsim run: --trace: %s\n", err);
+            scn_free(&s);
+            return EXIT_HOST;
+        }
+        for (size_t i = 0; i < s.n_apps; i++)
+            trace_set_app_name(ro.trace, i, s.apps[i].name);
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct run_result res;
     int rc = run_scenario(&s, &ro, &res);
+    if (rc < 0 || res.interrupted || res.host_error) {
+        trace_discard(ro.trace);
+        ro.trace = NULL;
+    }
     if (res.interrupted) {
         fprintf(stderr, "ipcsim: interrupted; no results written\n");
         run_result_free(&res);
@@ -212,6 +245,7 @@ static int cmd_run(int argc, char **argv)
     struct expect_report ex;
     if (expect_evaluate(&s, &res, &ex) < 0) {
         fprintf(stderr, "ipcsim: out of memory\n");
+        trace_discard(ro.trace);
         run_result_free(&res);
         scn_free(&s);
         return EXIT_HOST;
@@ -222,6 +256,14 @@ static int cmd_run(int argc, char **argv)
         fprintf(stdout,
                 "FAIL unexpected kernel panic (say \"end_reason\": \"panic\" to expect it)\n");
         exit_code = EXIT_FAILED;
+    }
+    if (ro.trace) {
+        struct trace_meta tm = {s.name, res.seed, km_end_reason_name(res.end_reason),
+                                res.end_cycles};
+        if (trace_commit(ro.trace, &tm, err, sizeof(err)) < 0) {
+            fprintf(stderr, "ipcsim: trace not written: %s\n", err);
+            exit_code = EXIT_HOST;
+        }
     }
     if (out_dir) {
         char *text = results_json(&s, &res, &ex);

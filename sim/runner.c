@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "ipcsim_proto.h"
+#include "trace.h"
 
 #define PAGE 4096u
 
@@ -414,6 +415,8 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
 {
     struct host_proc *hp = a->hp;
     struct ipcsim_msg m;
+    if (r->opt->trace)
+        trace_dispatch(r->opt->trace, km_now(r->k), a->index, d);
     switch (d->resume) {
     case KM_RESUME_START: {
         struct km_proc_info info;
@@ -701,6 +704,12 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
     r->awaiting = false;
     uv_timer_stop(&r->watchdog);
     int rc;
+    if (r->opt->trace && m->type == IPCSIM_MSG_SYSCALL)
+        trace_syscall(r->opt->trace, km_now(r->k), a->index, (uint32_t)m->a[0],
+                      &(struct km_regs){{m->a[1], m->a[2], m->a[3], m->a[4]}});
+    else if (r->opt->trace)
+        trace_compute(r->opt->trace, km_now(r->k), a->index, m->a[0],
+                      m->a[1] == IPCSIM_COMPUTE_PREEMPTED);
     if (m->type == IPCSIM_MSG_SYSCALL) {
         struct km_regs regs = {{m->a[1], m->a[2], m->a[3], m->a[4]}};
         rc = km_syscall(r->k, a->index, (uint32_t)m->a[0], &regs);
@@ -866,6 +875,8 @@ static void on_km_event(void *ctx, const struct km_event *ev)
 {
     struct runner *r = ctx;
     struct app_host *a = ev->proc >= 0 ? &r->apps[ev->proc] : NULL;
+    if (r->opt->trace)
+        trace_km_event(r->opt->trace, ev);
     switch (ev->kind) {
     case KM_EV_CONSOLE:
         console_mark(a, km_cycles_to_ns(r->k, ev->time) / 1000u);
@@ -921,6 +932,7 @@ static void on_km_event(void *ctx, const struct km_event *ev)
                     ev->u.notice.text);
         break;
     case KM_EV_STATE:
+    case KM_EV_IPC:
         break;
     }
 }

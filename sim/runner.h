@@ -11,6 +11,8 @@
 #include "km.h"
 #include "scenario.h"
 
+struct trace;
+
 struct run_options {
     uint64_t seed; /* overrides the scenario's when has_seed */
     bool has_seed;
@@ -20,6 +22,7 @@ struct run_options {
     bool host_timeout_set;    /* given on the command line: beats the scenario */
     bool memory_map;          /* print every process's memory map at boot */
     size_t capture_max;       /* console bytes kept per app; 0 = 8 MiB */
+    struct trace *trace;      /* where to trace the run (trace.h), or NULL */
 };
 
 /* Where the console stood when a chunk arrived at a virtual time. */

@@ -584,8 +584,34 @@ static void sender_gone(bool restart)
     H_EXPECT_END(d, KM_END_IDLE);
     ck_assert_uint_eq(h_info(h, 0).stats.upcalls_delivered, 0);
     ck_assert_int_eq(h_info(h, 0).state, KM_STATE_YIELDED);
+    /* the trace's flow: queued once, dropped once, never delivered */
+    ck_assert_uint_eq(h->ipc_phase[KM_IPC_QUEUED], 1);
+    ck_assert_uint_eq(h->ipc_phase[KM_IPC_DELIVERED], 0);
+    ck_assert_uint_eq(h->ipc_phase[KM_IPC_DROPPED], 1);
     h_close(h);
 }
+
+/* A notification still queued on a target that terminates is discarded
+ * with its queue and reported dropped, so every queued one ends. */
+START_TEST(test_target_gone_discards_pending)
+{
+    struct h_opts o;
+    h_opts_init(&o, 2);
+    o.ipc.mechanism = "legacy";
+    o.policy[0].kind = KM_FP_STOP;
+    struct harness *h = h_open(&o);
+    h_boot(h, 0);
+    h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_IPC, 0, H_FN_A, 0);
+    park(h, 0);
+    h_boot(h, 1);
+    H_EXPECT1(h_call(h, 1, KM_SYS_COMMAND, H_DRV_IPC, 2, 0, 0), KM_RV_SUCCESS);
+    ck_assert_uint_eq(h->ipc_phase[KM_IPC_QUEUED], 1);
+    km_fault(h->k, 0, &(struct km_fault_info){.kind = KM_FAULT_CRASH, .reason = "gone"});
+    ck_assert_uint_eq(h->ipc_phase[KM_IPC_DELIVERED], 0);
+    ck_assert_uint_eq(h->ipc_phase[KM_IPC_DROPPED], 1);
+    h_close(h);
+}
+END_TEST
 
 START_TEST(test_restart_sender_drops_pending)
 {
@@ -626,6 +652,7 @@ static Suite *ipc_suite(void)
     tcase_add_test(tc, test_restart_service);
     tcase_add_test(tc, test_restart_sender_drops_pending);
     tcase_add_test(tc, test_dead_sender_drops_pending);
+    tcase_add_test(tc, test_target_gone_discards_pending);
     suite_add_tcase(s, tc);
     return s;
 }

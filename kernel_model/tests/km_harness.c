@@ -78,6 +78,10 @@ static void h_on_event(void *ctx, const struct km_event *ev)
         snprintf(h->panic_reason, sizeof(h->panic_reason), "%s",
                  ev->u.panic.reason ? ev->u.panic.reason : "");
         break;
+    case KM_EV_IPC:
+        if ((unsigned)ev->u.ipc.phase < 3)
+            h->ipc_phase[ev->u.ipc.phase]++;
+        break;
     case KM_EV_TERMINATE:
     case KM_EV_RESTART:
         break;

@@ -108,6 +108,7 @@ struct harness {
     unsigned injections;     /* KM_EV_INJECT events */
     char inject_detail[160]; /* the last one's detail */
     unsigned kills;          /* KM_EV_KILL events */
+    unsigned ipc_phase[3];   /* KM_EV_IPC events by phase (queued, delivered, dropped) */
     unsigned notices;        /* KM_EV_NOTICE events */
     char notice[256];        /* the last one's text */
 };
