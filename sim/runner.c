@@ -363,7 +363,14 @@ static void watchdog_fired(uv_timer_t *t)
 static void send_msg(struct host_proc *hp, struct ipcsim_msg *m)
 {
     ssize_t n = send(hp->fd, m, sizeof(*m), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n != (ssize_t)sizeof(*m))
+    if (n == (ssize_t)sizeof(*m))
+        return;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        /* a well-behaved app reads every answer before it sends again */
+        host_gone(hp, KM_FAULT_PROTOCOL,
+                  "channel protocol error: app does not read its answers (it sent "
+                  "messages without waiting)");
+    else
         host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
 }
 
