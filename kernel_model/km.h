@@ -480,6 +480,10 @@ uint64_t km_now(const struct km_kernel *k);
 uint64_t km_cycles_to_ns(const struct km_kernel *k, uint64_t cycles);
 unsigned km_nprocs(const struct km_kernel *k);
 void km_proc_info(const struct km_kernel *k, int p, struct km_proc_info *out);
+/* Process p's MPU configuration and its generation, which changes whenever
+ * the configuration does (cheap: for checks on every dispatch). Returns
+ * NULL for an unknown process. */
+const struct km_mpu_config *km_proc_mpu(const struct km_kernel *k, int p, uint32_t *generation);
 const char *km_panic_reason(const struct km_kernel *k);
 /* Why the run ended; KM_END_NONE while it goes on. */
 enum km_end_reason km_end_reason_of(const struct km_kernel *k);

@@ -462,6 +462,14 @@ void km_set_code(struct km_kernel *k, int p, uint64_t lo, uint64_t hi)
     }
 }
 
+const struct km_mpu_config *km_proc_mpu(const struct km_kernel *k, int p, uint32_t *generation)
+{
+    if (p < 0 || (unsigned)p >= k->nprocs)
+        return NULL;
+    *generation = k->procs[p].mpu_generation;
+    return &k->procs[p].mpu;
+}
+
 void km_proc_info(const struct km_kernel *k, int p, struct km_proc_info *out)
 {
     memset(out, 0, sizeof(*out));

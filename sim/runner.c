@@ -397,23 +397,23 @@ static void view_add_run(void *ctx, uint32_t start, uint32_t end, unsigned acces
  * since the last dispatch; returns the view generation to announce. */
 static uint32_t view_refresh(struct runner *r, struct app_host *a)
 {
-    struct km_proc_info info;
-    km_proc_info(r->k, a->index, &info);
-    if (a->view_gen != 0 && info.mpu_generation == a->view_mpu_gen)
+    uint32_t gen;
+    const struct km_mpu_config *mpu = km_proc_mpu(r->k, a->index, &gen);
+    if (a->view_gen != 0 && gen == a->view_mpu_gen)
         return a->view_gen;
     const struct scn_platform *pl = &r->s->platform;
     struct view_build b = {a->view, false};
     a->view->nruns = 0;
-    km_mpu_for_each_run(&r->kcfg.mpu, &info.mpu, pl->sram_base, pl->sram_base + pl->sram_size,
+    km_mpu_for_each_run(&r->kcfg.mpu, mpu, pl->sram_base, pl->sram_base + pl->sram_size,
                         view_add_run, &b);
-    km_mpu_for_each_run(&r->kcfg.mpu, &info.mpu, pl->flash_base, pl->flash_base + pl->flash_size,
+    km_mpu_for_each_run(&r->kcfg.mpu, mpu, pl->flash_base, pl->flash_base + pl->flash_size,
                         view_add_run, &b);
     if (b.overflow)
         fprintf(stderr, "ipcsim: app %s: memory view has more than %d runs; the rest is denied\n",
                 a->cfg->name, IPCSIM_VIEW_MAX_RUNS);
     a->view->magic = IPCSIM_VIEW_MAGIC;
     a->view->generation = ++a->view_gen;
-    a->view_mpu_gen = info.mpu_generation;
+    a->view_mpu_gen = gen;
     return a->view_gen;
 }
 
