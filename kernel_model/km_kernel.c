@@ -514,8 +514,8 @@ static bool km_task_pop(struct km_process *p, struct km_task *t)
 }
 
 /* Removes tasks for which keep() is false, preserving order. */
-static unsigned km_task_retain(struct km_process *p,
-                               bool (*keep)(const struct km_task *, const void *), const void *arg)
+static unsigned km_task_retain(struct km_process *p, bool (*keep)(const struct km_task *, void *),
+                               void *arg)
 {
     struct km_task kept[KM_TASK_QUEUE_LEN];
     unsigned n = 0, removed = 0;
@@ -544,9 +544,27 @@ static bool km_task_matches(const struct km_task *t, const struct km_upcall_id *
 
 /* remove_pending_upcalls: drops FunctionCall tasks from a driver upcall id;
  * null-upcall return values stay (process_standard.rs). */
-static bool km_keep_not_fn_of(const struct km_task *t, const void *arg)
+static bool km_keep_not_fn_of(const struct km_task *t, void *arg)
 {
     return !(t->kind == KM_TASK_FUNCTION_CALL && km_task_matches(t, arg));
+}
+
+/* Takes out the first task of an upcall id (remove_upcall), keeping the
+ * order of the rest. */
+struct km_take_first {
+    struct km_upcall_id id;
+    bool taken;
+    struct km_task task; /* the one taken */
+};
+
+static bool km_keep_unless_first(const struct km_task *t, void *arg)
+{
+    struct km_take_first *tf = arg;
+    if (tf->taken || !km_task_matches(t, &tf->id))
+        return true;
+    tf->taken = true;
+    tf->task = *t;
+    return false;
 }
 
 static bool km_is_running(const struct km_process *p)
@@ -1350,23 +1368,12 @@ static bool km_do_process_step(struct km_kernel *k, struct km_dispatch *d)
         return false;
     case KM_STATE_YIELDED_FOR: {
         /* remove_upcall(id): hand back the arguments, run no function */
-        struct km_upcall_id id = {p->yielded_for_driver, p->yielded_for_subnum};
-        struct km_task kept[KM_TASK_QUEUE_LEN];
-        unsigned n = 0;
-        bool found = false;
-        while (km_task_pop(p, &t)) {
-            if (!found && km_task_matches(&t, &id)) {
-                found = true;
-                km_ret_success(&p->ret);
-                p->ret.r[0] = t.up.args[0];
-                p->ret.r[1] = t.up.args[1];
-                p->ret.r[2] = t.up.args[2];
-            } else {
-                kept[n++] = t;
-            }
-        }
-        for (unsigned i = 0; i < n; i++)
-            km_task_push(p, &kept[i]);
+        struct km_take_first take = {{p->yielded_for_driver, p->yielded_for_subnum}, false, {0}};
+        km_task_retain(p, km_keep_unless_first, &take);
+        km_ret_success(&p->ret);
+        p->ret.r[0] = take.task.up.args[0];
+        p->ret.r[1] = take.task.up.args[1];
+        p->ret.r[2] = take.task.up.args[2];
         p->resume = KM_RESUME_RETURN;
         p->stats.upcalls_delivered++;
         km_set_state(k, p, KM_STATE_RUNNING);
