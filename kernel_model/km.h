@@ -142,6 +142,10 @@ struct km_proc_config {
     struct km_fault_policy fault_policy;
     uint32_t flash_start; /* the app's image in simulated flash */
     uint32_t flash_size;
+    /* ShortId (kernel/src/process.rs, enum ShortId): Fixed(n) for n != 0,
+     * LocallyUnique for 0. Tock derives it from the app's credentials; a
+     * scenario states it. It is the high half of an IPC identifier. */
+    uint32_t short_id;
 };
 
 /* ---- Platform -------------------------------------------------------- */
@@ -209,13 +213,15 @@ enum km_trigger {
 };
 
 /* Named events rules can watch (km_note); capsules may note their own. */
-#define KM_NOTE_SYSCALL "syscall"         /* the app made a syscall */
-#define KM_NOTE_UPCALL "upcall"           /* an upcall was scheduled for the app */
-#define KM_NOTE_FAULT "fault"             /* the app faulted */
-#define KM_NOTE_RESTART "restart"         /* the app restarted */
-#define KM_NOTE_EXIT "exit"               /* the app exited */
-#define KM_NOTE_IPC_REQUEST "ipc_request" /* legacy IPC: a service notify reached the app */
-#define KM_NOTE_IPC_REPLY "ipc_reply"     /* legacy IPC: a client notify reached the app */
+#define KM_NOTE_SYSCALL "syscall" /* the app made a syscall */
+#define KM_NOTE_UPCALL "upcall"   /* an upcall was scheduled for the app */
+#define KM_NOTE_FAULT "fault"     /* the app faulted */
+#define KM_NOTE_RESTART "restart" /* the app restarted */
+#define KM_NOTE_EXIT "exit"       /* the app exited */
+/* IPC, every design: a request (legacy: a service notify) reached the app
+ * as a server; a response (legacy: a client notify) reached it as a client */
+#define KM_NOTE_IPC_REQUEST "ipc_request"
+#define KM_NOTE_IPC_REPLY "ipc_reply"
 
 struct km_inject_rule {
     enum km_inject_kind kind;
@@ -242,16 +248,34 @@ enum km_host_inject { KM_HOST_NONE = 0, KM_HOST_TOUCH = 1, KM_HOST_HANG = 2 };
 
 /* ---- IPC mechanism ---------------------------------------------------- */
 
-/* Which IPC capsule the board includes (the scenario's "ipc" key). */
+/* A registration filter rule of the string-name registry: `name` (20
+ * bytes, zero padded) may only be registered by a process whose package
+ * name is `package_name`. Names no rule mentions are first come, first
+ * served. */
+struct km_registry_rule {
+    uint8_t name[20];
+    const char *package_name; /* borrowed */
+};
+
+/* Which IPC capsules the board includes (the scenario's "ipc" key):
+ * - NULL or "none": no IPC driver at all;
+ * - "legacy": Tock's IPC driver 0x10000 (kernel/src/ipc.rs);
+ * - "relay": the draft design (tock/tock PR #5016): the string-name and
+ *   package-name registries 0xA0000 / 0xA0001, Relay Request 0xA0010 and
+ *   Relay Message 0xA0011 (this project's number for the planned mailbox);
+ * - "share": "relay" plus this project's shared-memory capsule 0xA0020;
+ * - "sendrecv": Hubris-style send / receive / reply with leases, 0xA0030
+ *   (this project's number).
+ * See docs/ipc-designs.md. */
 struct km_ipc_config {
-    /* "legacy": Tock's IPC driver 0x10000 (kernel/src/ipc.rs); NULL or
-     * "none": no IPC driver at all (commands to 0x10000 answer NODEVICE).
-     * Borrowed. */
-    const char *mechanism;
+    const char *mechanism; /* borrowed */
     /* legacy only: refuse a notify whose shared buffer the target's MPU
      * cannot expose (the fix discussed in tock/tock#1993) instead of
      * ignoring the failure as upstream does. */
     bool refuse_unexposable;
+    /* relay, share: the string-name registry's registration filter */
+    unsigned n_registry_rules;
+    const struct km_registry_rule *registry_rules; /* borrowed */
 };
 
 struct km_config {
@@ -297,15 +321,18 @@ enum km_event_kind {
     KM_EV_FAULT,     /* a process faulted (before its fault policy acts) */
     KM_EV_NOTICE,    /* something a user should see that upstream keeps
                         silent (an IPC window the MPU refused, ignored) */
-    KM_EV_IPC,       /* legacy IPC: a notification queued, delivered or dropped */
+    KM_EV_IPC,       /* IPC: a message queued, delivered or dropped */
 };
 
-/* What became of a legacy IPC notification (KM_EV_IPC). Every queued one
- * ends delivered or dropped, in queue order per target. */
+/* What became of an IPC message (KM_EV_IPC): a legacy notification, a
+ * relay request or response, a mailbox message, a send or reply. Every
+ * queued one ends delivered or dropped, in queue order per (sender,
+ * target) pair; a message handed over at once is reported queued and
+ * delivered together. */
 enum km_ipc_phase {
-    KM_IPC_QUEUED,    /* the notify command queued Task::IPC on the target */
-    KM_IPC_DELIVERED, /* the target dequeued it and the upcall was scheduled */
-    KM_IPC_DROPPED,   /* dequeued or discarded without an upcall (see .why) */
+    KM_IPC_QUEUED,    /* the message is on its way to the target */
+    KM_IPC_DELIVERED, /* it reached the target (the upcall was scheduled) */
+    KM_IPC_DROPPED,   /* it never will (see .why) */
 };
 
 struct km_event {
@@ -344,7 +371,11 @@ struct km_event {
         struct {
             enum km_ipc_phase phase;
             int sender, target; /* process indices */
-            bool service;       /* notify service (command 2), else client (3) */
+            bool service;       /* legacy: notify service (command 2), else client (3);
+                                   other designs: the message goes to a server */
+            const char *op;     /* static: "service", "client" (legacy), "request",
+                                   "response", "message", "send", "reply" */
+            uint32_t bytes;     /* payload bytes the kernel copied (0 if none) */
             const char *why;    /* KM_IPC_DROPPED: static reason; else NULL */
         } ipc;
     } u;
@@ -414,6 +445,9 @@ struct km_proc_stats {
     uint32_t fault_count;
     uint64_t ipc_windows;         /* MPU regions legacy IPC added to it */
     uint64_t ipc_windows_refused; /* shared buffers its MPU could not expose */
+    uint64_t ipc_bytes_copied;    /* IPC payload bytes the kernel copied into it */
+    uint64_t ipc_share_mapped;    /* shared regions mapped into it by its MPU */
+    uint64_t ipc_share_copied;    /* shared regions it reached by copying (fallback) */
 };
 
 struct km_proc_info {

@@ -2,10 +2,17 @@
  * by Tock driver number (capsules/core/src/driver.rs). */
 #include "km_internal.h"
 
+/* The IPC capsules are present only with their scenario mechanism (see
+ * struct km_ipc_config). */
 static const struct km_driver_ops *const km_drivers[] = {
-    &km_drv_alarm_ops, &km_drv_console_ops,    &km_drv_led_ops,
-    &km_drv_rng_ops,   &km_drv_ipc_legacy_ops, /* only when the scenario's ipc mechanism is "legacy"
-                                                */
+    &km_drv_alarm_ops,         &km_drv_console_ops,    &km_drv_led_ops,
+    &km_drv_rng_ops,           &km_drv_ipc_legacy_ops, /* "legacy" */
+    &km_drv_registry_name_ops,                         /* "relay", "share" */
+    &km_drv_registry_pkg_ops,                          /* "relay", "share" */
+    &km_drv_relay_request_ops,                         /* "relay", "share" */
+    &km_drv_relay_message_ops,                         /* "relay", "share" */
+    &km_drv_share_ops,                                 /* "share" */
+    &km_drv_sendrecv_ops,                              /* "sendrecv" */
 };
 
 #define KM_NDRIVERS (sizeof(km_drivers) / sizeof(km_drivers[0]))
@@ -77,6 +84,12 @@ size_t km_driver_list(const struct km_driver_desc **list)
         {0x2, "led"},
         {0x40001, "rng"},
         {0x10000, "ipc (legacy; with \"ipc\": {\"mechanism\": \"legacy\"})"},
+        {0xA0000, "string-name registry (draft TRD; mechanisms relay, share)"},
+        {0xA0001, "package-name registry (draft TRD; mechanisms relay, share)"},
+        {0xA0010, "relay request (draft TRD; mechanisms relay, share)"},
+        {0xA0011, "relay message, the mailbox (ipcsim's number; mechanisms relay, share)"},
+        {0xA0020, "shared memory (ipcsim's proposal; mechanism share)"},
+        {0xA0030, "send/receive/reply with leases, Hubris-style (mechanism sendrecv)"},
     };
     *list = descs;
     return sizeof(descs) / sizeof(descs[0]);

@@ -26,6 +26,8 @@
 #define KM_UPCALL_BYTES 12u
 #define KM_ALLOW_BYTES 8u
 
+#define KM_MAX_CAPSULE_STATES 8 /* capsules with kernel-wide state */
+
 struct km_kernel;
 struct km_process;
 
@@ -247,6 +249,12 @@ struct km_kernel {
     uint64_t inj_rng;               /* stream for rate triggers and bit flips */
     struct km_inj_delayed *delayed; /* upcalls held back by delay_upcall */
     unsigned ndelayed;
+
+    /* kernel-wide state of capsules (km_capsule_state), freed with the kernel */
+    struct km_capsule_slot {
+        uint32_t driver;
+        void *state;
+    } capsules[KM_MAX_CAPSULE_STATES];
 };
 
 /* Per-rule state of fault injection. */
@@ -331,6 +339,41 @@ void km_ipc_legacy_deliver(struct km_kernel *k, struct km_process *target, const
  * queued Task::IPC as dropped. */
 void km_ipc_legacy_discard(struct km_kernel *k, const struct km_process *p, const char *why);
 /* ---- end legacy IPC support ---- */
+
+/* ---- Support for every IPC design (km_ipc_common.c) ---- */
+extern const struct km_driver_ops km_drv_registry_name_ops, km_drv_registry_pkg_ops,
+    km_drv_relay_request_ops, km_drv_relay_message_ops, km_drv_share_ops, km_drv_sendrecv_ops;
+/* Is the scenario's IPC mechanism `name`? */
+bool km_ipc_mechanism_is(const struct km_kernel *k, const char *name);
+/* The draft design's capsules (registries, relays) are on this board:
+ * mechanism "relay" or "share". */
+bool km_ipc_relay_present(const struct km_kernel *k);
+/* p's IPC identifier (draft TRD): ProcessId in the low 32 bits, ShortId
+ * (0 = LocallyUnique) in the high 32. New on every restart. */
+uint64_t km_ipc_id(const struct km_process *p);
+/* The live process (not Terminated, not Faulted) whose identifier is
+ * (lo, hi), or NULL: an identifier from before a restart finds nothing. */
+struct km_process *km_ipc_find(struct km_kernel *k, uint32_t lo, uint32_t hi);
+/* Reports an IPC message (KM_EV_IPC): on the sender when queued, on the
+ * target otherwise. op: see struct km_event. */
+void km_ipc_event(struct km_kernel *k, enum km_ipc_phase phase, int sender, int target,
+                  bool to_server, const char *op, uint32_t bytes, const char *why);
+/* A kernel copy of len bytes from simulated address src into dst on
+ * behalf of receiving process `into`: charges copy_fixed + len *
+ * copy_per_byte / 16 cycles and counts the bytes on `into`. False (and no
+ * copy) if either range is outside simulated memory. */
+bool km_ipc_copy(struct km_kernel *k, struct km_process *into, uint32_t dst, uint32_t src,
+                 uint32_t len);
+/* A capsule's kernel-wide state: `size` zeroed bytes allocated on first
+ * use, freed with the kernel. NULL if out of memory or slots. */
+void *km_capsule_state(struct km_kernel *k, uint32_t driver, size_t size);
+/* Carves len bytes, aligned to align (a power of two, >= 8), from the top
+ * of p's grant region (memory the process cannot touch unless an MPU
+ * region says so); *addr receives the start. 0, or -KM_ENOMEM when the
+ * grant region would cross the app break. Given back only when p is reset. */
+int km_grant_carve(struct km_kernel *k, struct km_process *p, uint32_t len, uint32_t align,
+                   uint32_t *addr);
+/* ---- end support for every IPC design ---- */
 
 /* Reports (once per occurrence) a case where the MPU model refused a
  * request at which Tock's own code panics: emits KM_EV_FINDING for process

@@ -54,8 +54,7 @@
 
 static bool ipc_present(const struct km_kernel *k)
 {
-    const char *m = k->cfg.ipc.mechanism;
-    return m != NULL && strcmp(m, "legacy") == 0;
+    return km_ipc_mechanism_is(k, "legacy");
 }
 
 static void ipc_notice(struct km_kernel *k, int proc, const char *text)
@@ -85,14 +84,8 @@ static void ipc_report_unexposable(struct km_kernel *k, struct km_process *targe
 static void ipc_event(struct km_kernel *k, enum km_ipc_phase phase, int sender, int target,
                       enum km_ipc_kind kind, const char *why)
 {
-    struct km_event ev = {
-        .kind = KM_EV_IPC, .time = k->now, .proc = phase == KM_IPC_QUEUED ? sender : target};
-    ev.u.ipc.phase = phase;
-    ev.u.ipc.sender = sender;
-    ev.u.ipc.target = target;
-    ev.u.ipc.service = kind == KM_IPC_SERVICE;
-    ev.u.ipc.why = why;
-    km_emit(k, &ev);
+    bool service = kind == KM_IPC_SERVICE;
+    km_ipc_event(k, phase, sender, target, service, service ? "service" : "client", 0, why);
 }
 
 void km_ipc_legacy_discard(struct km_kernel *k, const struct km_process *p, const char *why)

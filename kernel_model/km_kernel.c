@@ -446,6 +446,8 @@ void km_destroy(struct km_kernel *k)
     if (k == NULL)
         return;
     km_inj_destroy(k);
+    for (unsigned i = 0; i < KM_MAX_CAPSULE_STATES; i++)
+        free(k->capsules[i].state);
     free(k->procs);
     free(k->timers);
     free(k->ss.queue);
@@ -660,6 +662,41 @@ struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_
     free_slot->used = true;
     free_slot->driver = driver;
     return free_slot;
+}
+
+int km_grant_carve(struct km_kernel *k, struct km_process *p, uint32_t len, uint32_t align,
+                   uint32_t *addr)
+{
+    if (align < 8 || (align & (align - 1)) != 0 || len == 0 || len > p->kernel_break ||
+        !km_is_running(p) || p->grant_exhausted)
+        return -KM_ENOMEM;
+    uint32_t new_break = (p->kernel_break - len) & ~(align - 1);
+    const struct km_mpu *m = &k->cfg.mpu;
+    /* As a grant: the kernel-owned top may not cross the app break. */
+    if (new_break < p->app_break ||
+        !m->ops->update_app_memory_region(m, p->app_break, new_break, KM_PERM_RW, &p->mpu)) {
+        km_mpu_finding(k, p);
+        return -KM_ENOMEM;
+    }
+    km_mpu_changed(p);
+    p->kernel_break = new_break;
+    *addr = new_break;
+    return 0;
+}
+
+void *km_capsule_state(struct km_kernel *k, uint32_t driver, size_t size)
+{
+    for (unsigned i = 0; i < KM_MAX_CAPSULE_STATES; i++) {
+        struct km_capsule_slot *c = &k->capsules[i];
+        if (c->state != NULL && c->driver == driver)
+            return c->state;
+        if (c->state == NULL) {
+            c->state = calloc(1, size);
+            c->driver = driver;
+            return c->state;
+        }
+    }
+    return NULL;
 }
 
 int km_schedule_upcall(struct km_kernel *k, struct km_process *p, uint32_t driver, uint32_t subnum,

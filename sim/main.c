@@ -369,7 +369,13 @@ static int cmd_list(void)
     printf("fault kinds:\n");
     for (int i = 0; km_inject_kind_parse(km_inject_kind_name((enum km_inject_kind)i)) == i; i++)
         printf("  %s\n", km_inject_kind_name((enum km_inject_kind)i));
-    printf("ipc mechanisms:\n  none\n  legacy (driver 0x10000; option refuse_unexposable)\n");
+    printf("ipc mechanisms:\n"
+           "  none\n"
+           "  legacy (driver 0x10000; option refuse_unexposable)\n"
+           "  relay (registries 0xA0000/0xA0001, relay request 0xA0010, relay message 0xA0011; "
+           "option registry_filter)\n"
+           "  share (relay plus shared memory 0xA0020; option registry_filter)\n"
+           "  sendrecv (Hubris-style send/receive/reply with leases, 0xA0030)\n");
     return EXIT_PASS;
 }
 

@@ -82,6 +82,9 @@ static cJSON *app_json(const struct scn_app *sa, const struct run_app_result *ar
     add_u64(cnt, "run_cycles", in->stats.run_cycles);
     add_u64(cnt, "ipc_windows", in->stats.ipc_windows); /* legacy IPC */
     add_u64(cnt, "ipc_windows_refused", in->stats.ipc_windows_refused);
+    add_u64(cnt, "ipc_bytes_copied", in->stats.ipc_bytes_copied);
+    add_u64(cnt, "ipc_share_mapped", in->stats.ipc_share_mapped); /* shared memory */
+    add_u64(cnt, "ipc_share_copied", in->stats.ipc_share_copied);
     cJSON_AddStringToObject(a, "console", ar->console ? ar->console : "");
     add_u64(a, "console_bytes_not_captured", ar->console_dropped);
     return a;

@@ -88,6 +88,7 @@ struct runner {
     struct km_kernel *k;
     struct km_config kcfg;
     struct km_proc_config *pcfg;
+    struct km_registry_rule reg_rules[SCN_MAX_REGISTRY_RULES]; /* ipc.registry_filter */
     struct app_host *apps;
     size_t n;
     int sram_fd, flash_fd;
@@ -1117,6 +1118,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
         r->pcfg[i].min_ram = sa->ram;
         r->pcfg[i].priority = sa->priority;
         r->pcfg[i].fault_policy = sa->fault_policy;
+        r->pcfg[i].short_id = sa->short_id;
         r->apps[i].index = (int)i;
         r->apps[i].r = r;
         r->apps[i].ctl_fd = -1;
@@ -1150,8 +1152,16 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
         res->host_error = true;
         goto out_mem;
     }
-    kc->ipc.mechanism = s->ipc_mechanism; /* legacy IPC: "none" or "legacy" */
+    kc->ipc.mechanism = s->ipc_mechanism;
     kc->ipc.refuse_unexposable = s->ipc_refuse_unexposable;
+    for (size_t i = 0; i < s->n_registry_rules; i++) {
+        /* registry names are 20 bytes, zero padded */
+        memset(r->reg_rules[i].name, 0, sizeof r->reg_rules[i].name);
+        memcpy(r->reg_rules[i].name, s->registry_rules[i].name, strlen(s->registry_rules[i].name));
+        r->reg_rules[i].package_name = s->registry_rules[i].package_name;
+    }
+    kc->ipc.n_registry_rules = (unsigned)s->n_registry_rules;
+    kc->ipc.registry_rules = r->reg_rules;
     kc->on_event = on_km_event;
     kc->ctx = r;
     for (size_t i = 0; i < r->n; i++) {

@@ -39,7 +39,7 @@
  * implements it. */
 
 /* IPC mechanisms a scenario may name. */
-static const char *const scn_ipc_mechanisms[] = {"none", "legacy"};
+static const char *const scn_ipc_mechanisms[] = {"none", "legacy", "relay", "share", "sendrecv"};
 
 /* MPU models a platform may name. */
 static const char *const scn_mpu_kinds[] = {"armv7m", "armv8m", "riscv_pmp"};
@@ -62,10 +62,11 @@ static const char *const scn_top_keys[] = {"name",     "description", "seed", "d
                                            "faults",   "expect"};
 static const char *const scn_kernel_keys[] = {"scheduler", "timeslice_us", "fault_policy",
                                               "hang_policy", "watchdog_ms"};
-static const char *const scn_ipc_keys[] = {"mechanism", "refuse_unexposable"};
-static const char *const scn_app_keys[] = {"name",         "program", "package_name",
-                                           "ram",          "stack",   "priority",
-                                           "fault_policy", "args",    "instances"};
+static const char *const scn_ipc_keys[] = {"mechanism", "refuse_unexposable", "registry_filter"};
+static const char *const scn_registry_rule_keys[] = {"name", "package_names"};
+static const char *const scn_app_keys[] = {"name",      "program",  "package_name", "ram",
+                                           "stack",     "priority", "fault_policy", "args",
+                                           "instances", "short_id"};
 static const char *const scn_expect_keys[] = {"end_reason", "console_order", "findings_contain",
                                               "apps"};
 static const char *const scn_expect_app_keys[] = {
@@ -1120,6 +1121,12 @@ static int parse_app(struct ctx *c, const struct jpath *p, const cJSON *o, const
     if ((v = member(o, "args")) != NULL && get_args(c, &kp, v, a))
         return -1;
 
+    /* ShortId::Fixed(n), n != 0 (kernel/src/process.rs); absent or 0 is
+     * LocallyUnique */
+    kp = jp_key(p, "short_id");
+    if ((v = member(o, "short_id")) != NULL && get_u32(c, &kp, v, 0, UINT32_MAX, &a->short_id))
+        return -1;
+
     t->instances = 1;
     kp = jp_key(p, "instances");
     if ((v = member(o, "instances")) != NULL && get_u32(c, &kp, v, 1, SCN_MAX_APPS, &t->instances))
@@ -1132,6 +1139,13 @@ static int parse_app(struct ctx *c, const struct jpath *p, const cJSON *o, const
                             "expected a name of at most %zu characters for an app with %u "
                             "instances (instance names add \"[%u]\")",
                             max, t->instances, t->instances - 1);
+        }
+        if (a->short_id != 0) {
+            kp = jp_key(p, "short_id");
+            return fail_got(c, &kp, member(o, "short_id"),
+                            "expected no fixed short_id on an app with %u instances (Tock runs "
+                            "no two processes with the same ShortId)",
+                            t->instances);
         }
     }
     return 0;
@@ -1194,6 +1208,14 @@ static int parse_apps(struct ctx *c, const struct jpath *root, const cJSON *top,
                 fail_got(c, &np, member(it, "name"),
                          "expected a name no other app has ($.apps[%zu] is also named \"%s\")", k,
                          cur->app.base_name);
+                goto out;
+            }
+            if (cur->app.short_id != 0 && t[k].app.short_id == cur->app.short_id) {
+                struct jpath np = jp_key(&ip, "short_id");
+                fail_got(c, &np, member(it, "short_id"),
+                         "expected a short_id no other app has ($.apps[%zu] also has %u; Tock "
+                         "runs no two processes with the same ShortId)",
+                         k, cur->app.short_id);
                 goto out;
             }
         }
@@ -1703,6 +1725,63 @@ static int parse_kernel(struct ctx *c, const struct jpath *root, const cJSON *o,
     return 0;
 }
 
+/* "registry_filter": [{"name": "...", "package_names": ["..."]}]: who may
+ * register a name in the string-name registry (relay and share only). */
+static int parse_registry_filter(struct ctx *c, const struct jpath *ipc, const cJSON *v,
+                                 struct scn_scenario *s)
+{
+    struct jpath p = jp_key(ipc, "registry_filter");
+    const char *shape =
+        "expected an array of {\"name\": \"...\", \"package_names\": [\"...\"]} objects";
+    if (strcmp(s->ipc_mechanism, "relay") != 0 && strcmp(s->ipc_mechanism, "share") != 0)
+        return fail_got(c, &p, v,
+                        "expected no \"registry_filter\" with mechanism \"%s\" (the registries "
+                        "are part of \"relay\" and \"share\")",
+                        s->ipc_mechanism);
+    if (!cJSON_IsArray(v))
+        return fail_got(c, &p, v, "%s", shape);
+    size_t i = 0;
+    const cJSON *rule;
+    cJSON_ArrayForEach(rule, v)
+    {
+        struct jpath rp = jp_index(&p, i++);
+        if (!cJSON_IsObject(rule))
+            return fail_got(c, &rp, rule, "%s", shape);
+        if (check_keys(c, &rp, rule, scn_registry_rule_keys, ARRAY_LEN(scn_registry_rule_keys)))
+            return -1;
+        struct jpath np = jp_key(&rp, "name");
+        const cJSON *name = required(c, &rp, rule, "name");
+        if (name == NULL)
+            return -1;
+        if (!cJSON_IsString(name) || name->valuestring[0] == '\0' ||
+            strlen(name->valuestring) > SCN_REGISTRY_NAME)
+            return fail_got(c, &np, name,
+                            "expected a registry name of 1..%d bytes (zero padded to %d)",
+                            SCN_REGISTRY_NAME, SCN_REGISTRY_NAME);
+        struct jpath pp = jp_key(&rp, "package_names");
+        const cJSON *pkgs = required(c, &rp, rule, "package_names");
+        if (pkgs == NULL)
+            return -1;
+        if (!cJSON_IsArray(pkgs) || cJSON_GetArraySize(pkgs) == 0)
+            return fail_got(c, &pp, pkgs, "expected a non-empty array of package names");
+        size_t j = 0;
+        const cJSON *pk;
+        cJSON_ArrayForEach(pk, pkgs)
+        {
+            struct jpath ep = jp_index(&pp, j++);
+            if (s->n_registry_rules == SCN_MAX_REGISTRY_RULES)
+                return fail_got(c, &ep, pk, "expected at most %d package names in all rules",
+                                SCN_MAX_REGISTRY_RULES);
+            struct scn_registry_rule *r = &s->registry_rules[s->n_registry_rules];
+            if (get_string(c, &ep, pk, 1, r->package_name, sizeof r->package_name))
+                return -1;
+            snprintf(r->name, sizeof r->name, "%s", name->valuestring);
+            s->n_registry_rules++;
+        }
+    }
+    return 0;
+}
+
 static int parse_ipc(struct ctx *c, const struct jpath *root, const cJSON *o,
                      struct scn_scenario *s)
 {
@@ -1733,6 +1812,9 @@ static int parse_ipc(struct ctx *c, const struct jpath *root, const cJSON *o,
         s->ipc_refuse_unexposable = cJSON_IsTrue(v);
     }
     /* ---- end legacy IPC ---- */
+    s->n_registry_rules = 0;
+    if ((v = member(o, "registry_filter")) != NULL)
+        return parse_registry_filter(c, &p, v, s);
     return 0;
 }
 

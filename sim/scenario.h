@@ -82,8 +82,18 @@ struct scn_app {
     uint32_t stack; /* stack size, bytes */
     uint32_t priority;
     struct km_fault_policy fault_policy;
+    uint32_t short_id; /* ShortId::Fixed, 0 = LocallyUnique */
     size_t argc;
     char **argv; /* extra arguments, NULL-terminated */
+};
+
+#define SCN_REGISTRY_NAME 20      /* registry names: 20 bytes, zero padded */
+#define SCN_MAX_REGISTRY_RULES 32 /* (name, package name) pairs of a registry filter */
+
+/* Who may register a name in the string-name registry. */
+struct scn_registry_rule {
+    char name[SCN_REGISTRY_NAME + 1];
+    char package_name[SCN_NAME_MAX];
 };
 
 /* One fault of the injection schedule (applies to every instance it names). */
@@ -116,9 +126,11 @@ struct scn_scenario {
     bool hang_preempt;    /* kernel.hang_policy "preempt" (else "fault") */
     uint32_t watchdog_ms; /* kernel.watchdog_ms, host time; 0 = the CLI's */
     struct km_fault_policy default_fault_policy;
-    char ipc_mechanism[32];      /* "none" or "legacy" */
+    char ipc_mechanism[32];      /* "none", "legacy", "relay", "share", "sendrecv" */
     bool ipc_refuse_unexposable; /* legacy: refuse unexposable buffers (#1993) */
-    size_t n_apps;               /* instances, expanded */
+    size_t n_registry_rules;     /* relay, share: the string registry's filter */
+    struct scn_registry_rule registry_rules[SCN_MAX_REGISTRY_RULES];
+    size_t n_apps; /* instances, expanded */
     struct scn_app *apps;
     size_t n_faults;
     struct scn_fault *faults;

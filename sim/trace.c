@@ -36,7 +36,8 @@ struct app {
 struct flow {
     uint64_t id;
     int sender, target;
-    bool written; /* its start was written */
+    const char *name; /* static: both ends carry it */
+    bool written;     /* its start was written */
 };
 
 struct trace {
@@ -502,7 +503,7 @@ static struct flow *flow_find(struct trace *t, int sender, int target)
 static void flow_finish(struct trace *t, struct flow *fl, uint64_t ns, const char *outcome)
 {
     if (fl->written) {
-        ev_open(t, "f", "ipc", "ipc notify", ns, call_tid(fl->target), true);
+        ev_open(t, "f", "ipc", fl->name, ns, call_tid(fl->target), true);
         fprintf(t->f, ",\"bp\":\"e\",\"id\":%llu", (unsigned long long)fl->id);
         arg_str(t, "outcome", outcome);
         ev_close(t);
@@ -514,12 +515,24 @@ static void flow_finish(struct trace *t, struct flow *fl, uint64_t ns, const cha
     t->n_flows--;
 }
 
+/* The name of a message's flow: "ipc notify" for legacy IPC, else "ipc "
+ * and the operation. */
+static const char *flow_name(const char *op)
+{
+    static const char *const names[] = {"ipc request", "ipc response", "ipc message", "ipc send",
+                                        "ipc reply"};
+    for (size_t i = 0; op != NULL && i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(names[i] + 4, op) == 0)
+            return names[i];
+    return "ipc notify";
+}
+
 static void ipc_event(struct trace *t, uint64_t ns, const struct km_event *ev)
 {
     int s = ev->u.ipc.sender, g = ev->u.ipc.target;
     if (!app_ok(t, s) || !app_ok(t, g))
         return;
-    const char *kind = ev->u.ipc.service ? "service" : "client";
+    const char *kind = ev->u.ipc.op ? ev->u.ipc.op : (ev->u.ipc.service ? "service" : "client");
     if (ev->u.ipc.phase == KM_IPC_QUEUED) {
         if (t->n_flows == t->cap_flows) {
             size_t cap = t->cap_flows ? t->cap_flows * 2 : 16;
@@ -533,10 +546,13 @@ static void ipc_event(struct trace *t, uint64_t ns, const struct km_event *ev)
         fl->id = ++t->next_flow;
         fl->sender = s;
         fl->target = g;
-        fl->written = ev_open(t, "s", "ipc", "ipc notify", ns, call_tid(s), false);
+        fl->name = flow_name(ev->u.ipc.op);
+        fl->written = ev_open(t, "s", "ipc", fl->name, ns, call_tid(s), false);
         if (fl->written) {
             fprintf(t->f, ",\"id\":%llu", (unsigned long long)fl->id);
             arg_str(t, "kind", kind);
+            if (ev->u.ipc.bytes)
+                arg_u64(t, "bytes", ev->u.ipc.bytes);
             arg_str(t, "to", t->apps[g].name);
             ev_close(t);
         }

@@ -537,7 +537,7 @@ static const struct {
      "$.apps[0]: missing required key \"program\""},
     {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\", \"rom\": 1}]}",
      "$.apps[0].rom: unknown key (expected one of: name, program, package_name, ram, stack, "
-     "priority, fault_policy, args, instances)"},
+     "priority, fault_policy, args, instances, short_id)"},
     {"{\"name\": \"x\", \"apps\": [{\"name\": \"a\", \"program\": \"hello\"}, {\"name\": \"a\", "
      "\"program\": \"ticker\"}]}",
      "$.apps[1].name: expected a name no other app has"},
@@ -580,7 +580,8 @@ static const struct {
      "\"instances\": 32}]}",
      "$.apps: expected at most 64 app instances in total, got 65"},
     {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"shared_memory\"}}",
-     "$.ipc.mechanism: expected one of: \"none\", \"legacy\", got \"shared_memory\""},
+     "$.ipc.mechanism: expected one of: \"none\", \"legacy\", \"relay\", \"share\", "
+     "\"sendrecv\", got \"shared_memory\""},
     {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"legacy\", "
      "\"refuse_unexposable\": 1}}",
      "$.ipc.refuse_unexposable: expected true or false, got 1"},
@@ -591,7 +592,8 @@ static const struct {
     {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": \"none\"}",
      "$.ipc: expected an object such as {\"mechanism\": \"none\"}, got \"none\""},
     {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"none\", \"x\": 1}}",
-     "$.ipc.x: unknown key (expected one of: mechanism, refuse_unexposable)"},
+     "$.ipc.x: unknown key (expected one of: mechanism, refuse_unexposable, "
+     "registry_filter)"},
     {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [1, 2]}",
      "$.faults[0]: expected an object describing one fault, got 1"},
     {"{\"name\": \"x\", " MIN_APPS ", \"faults\": {}}",

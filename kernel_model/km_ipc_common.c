@@ -1,0 +1,63 @@
+/* km_ipc_common.c: what every IPC design shares: which capsules the board
+ * has, IPC identifiers (draft TRD, tock/tock PR #5016: ProcessId in the low
+ * 32 bits, ShortId in the high 32), message reports and kernel copies. */
+#include "km_internal.h"
+
+#include <string.h>
+
+bool km_ipc_mechanism_is(const struct km_kernel *k, const char *name)
+{
+    const char *m = k->cfg.ipc.mechanism;
+    return m != NULL && strcmp(m, name) == 0;
+}
+
+bool km_ipc_relay_present(const struct km_kernel *k)
+{
+    return km_ipc_mechanism_is(k, "relay") || km_ipc_mechanism_is(k, "share");
+}
+
+uint64_t km_ipc_id(const struct km_process *p)
+{
+    return (uint64_t)p->process_id | ((uint64_t)p->cfg->short_id << 32);
+}
+
+struct km_process *km_ipc_find(struct km_kernel *k, uint32_t lo, uint32_t hi)
+{
+    for (unsigned i = 0; i < k->nprocs; i++) {
+        struct km_process *p = &k->procs[i];
+        if (p->process_id == lo && p->cfg->short_id == hi && p->state != KM_STATE_TERMINATED &&
+            p->state != KM_STATE_FAULTED)
+            return p;
+    }
+    return NULL;
+}
+
+void km_ipc_event(struct km_kernel *k, enum km_ipc_phase phase, int sender, int target,
+                  bool to_server, const char *op, uint32_t bytes, const char *why)
+{
+    struct km_event ev = {
+        .kind = KM_EV_IPC, .time = k->now, .proc = phase == KM_IPC_QUEUED ? sender : target};
+    ev.u.ipc.phase = phase;
+    ev.u.ipc.sender = sender;
+    ev.u.ipc.target = target;
+    ev.u.ipc.service = to_server;
+    ev.u.ipc.op = op;
+    ev.u.ipc.bytes = bytes;
+    ev.u.ipc.why = why;
+    km_emit(k, &ev);
+}
+
+bool km_ipc_copy(struct km_kernel *k, struct km_process *into, uint32_t dst, uint32_t src,
+                 uint32_t len)
+{
+    if (len == 0)
+        return true;
+    uint8_t *d = km_mem_ptr(k, dst, len);
+    const uint8_t *s = km_mem_ptr(k, src, len);
+    if (d == NULL || s == NULL)
+        return false;
+    memmove(d, s, len);
+    km_charge(k, k->cfg.costs.copy_fixed + ((uint64_t)len * k->cfg.costs.copy_per_byte) / 16u);
+    into->stats.ipc_bytes_copied += len;
+    return true;
+}
