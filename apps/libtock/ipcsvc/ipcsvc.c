@@ -1,0 +1,196 @@
+/* ipcsvc.c: the front of the service API (ipcsvc.h): picks the backend the
+ * kernel offers, retries discovery, waits with timeouts, runs the serve
+ * loop, and checks arguments once for every backend. */
+#include <ipcsvc.h>
+
+#include <string.h>
+
+#include <libtock/services/alarm.h>
+#include <libtock/tock.h>
+
+/* In order of preference: a kernel with shared memory also has the relay. */
+static const struct ipcsvc_backend *const backends[] = {
+    &ipcsvc_backend_share, &ipcsvc_backend_sendrecv, &ipcsvc_backend_relay, &ipcsvc_backend_legacy};
+
+static const struct ipcsvc_backend *chosen;
+static bool probed;
+
+static const struct ipcsvc_backend *backend(void)
+{
+    if (!probed) {
+        probed = true;
+        for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+            if (backends[i]->present()) {
+                chosen = backends[i];
+                break;
+            }
+    }
+    return chosen;
+}
+
+const char *ipcsvc_backend_name(void)
+{
+    const struct ipcsvc_backend *be = backend();
+    return be ? be->name : NULL;
+}
+
+static void on_timeout(uint32_t now, uint32_t scheduled, void *opaque)
+{
+    (void)now;
+    (void)scheduled;
+    *(volatile bool *)opaque = true;
+}
+
+int ipcsvc_wait(volatile bool *done, uint32_t timeout_ms)
+{
+    if (timeout_ms == 0) {
+        while (!*done)
+            yield();
+        return RETURNCODE_SUCCESS;
+    }
+    volatile bool expired = false;
+    libtock_alarm_t alarm;
+    int rc = libtock_alarm_in_ms(timeout_ms, on_timeout, (void *)&expired, &alarm);
+    if (rc != RETURNCODE_SUCCESS)
+        return rc;
+    while (!*done && !expired)
+        yield();
+    if (!expired)
+        libtock_alarm_ms_cancel(&alarm);
+    return *done ? RETURNCODE_SUCCESS : RETURNCODE_ENOACK;
+}
+
+static bool name_ok(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    return n >= 1 && n <= IPCSVC_NAME_MAX;
+}
+
+/* ---- Client ---- */
+
+int ipcsvc_connect(ipcsvc_conn_t *c, const char *name, uint32_t timeout_ms)
+{
+    const struct ipcsvc_backend *be = backend();
+    if (be == NULL)
+        return RETURNCODE_ENOSUPPORT;
+    if (!name_ok(name))
+        return RETURNCODE_EINVAL;
+    memset(c, 0, sizeof(*c));
+    c->be = be;
+    strcpy(c->name, name);
+    uint32_t waited = 0;
+    for (;;) {
+        int rc = be->connect(c, name);
+        if (rc != RETURNCODE_ENODEVICE || waited >= timeout_ms)
+            return rc;
+        libtocksync_alarm_delay_ms(10);
+        waited += 10;
+    }
+}
+
+int ipcsvc_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_buf_mode mode,
+                     void **out)
+{
+    if (c->be == NULL)
+        return RETURNCODE_EINVAL;
+    if (slot >= IPCSVC_MAX_BUFS || c->bufs[slot].ptr != NULL || len == 0 ||
+        (mode & IPCSVC_BUF_RW) == 0 || (mode & ~IPCSVC_BUF_RW) != 0)
+        return RETURNCODE_EINVAL;
+    return c->be->buf_alloc(c, slot, len, mode, out);
+}
+
+int ipcsvc_call(ipcsvc_conn_t *c, uint32_t op, const void *req, uint32_t req_len, void *resp,
+                uint32_t resp_cap, uint32_t *resp_len, uint32_t timeout_ms)
+{
+    if (c->be == NULL)
+        return RETURNCODE_EINVAL;
+    if (req_len > IPCSVC_MSG_MAX)
+        return RETURNCODE_ESIZE;
+    uint32_t dummy;
+    return c->be->call(c, op, req, req_len, resp, resp_cap, resp_len ? resp_len : &dummy,
+                       timeout_ms);
+}
+
+int ipcsvc_notify(ipcsvc_conn_t *c, uint32_t op, const void *msg, uint32_t len)
+{
+    if (c->be == NULL)
+        return RETURNCODE_EINVAL;
+    if (len > IPCSVC_MSG_MAX)
+        return RETURNCODE_ESIZE;
+    return c->be->notify(c, op, msg, len);
+}
+
+/* ---- Server ---- */
+
+int ipcsvc_register(ipcsvc_server_t *s, const char *name)
+{
+    const struct ipcsvc_backend *be = backend();
+    if (be == NULL)
+        return RETURNCODE_ENOSUPPORT;
+    if (!name_ok(name))
+        return RETURNCODE_EINVAL;
+    memset(s, 0, sizeof(*s));
+    s->be = be;
+    strcpy(s->name, name);
+    return be->reg(s, name);
+}
+
+int ipcsvc_next(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t timeout_ms)
+{
+    if (s->be == NULL)
+        return RETURNCODE_EINVAL;
+    memset(r, 0, sizeof(*r));
+    return s->be->next(s, r, timeout_ms);
+}
+
+int ipcsvc_reply(ipcsvc_server_t *s, ipcsvc_req_t *r, const void *resp, uint32_t len)
+{
+    if (s->be == NULL || r->notify)
+        return RETURNCODE_EINVAL;
+    if (len > IPCSVC_MSG_MAX)
+        return RETURNCODE_ESIZE;
+    return s->be->reply(s, r, resp, len);
+}
+
+static bool buf_range_ok(const ipcsvc_req_t *r, unsigned slot, uint32_t off, uint32_t n,
+                         uint8_t need)
+{
+    return slot < r->nbufs && (r->bufs[slot].mode & need) != 0 && off <= r->bufs[slot].len &&
+           n <= r->bufs[slot].len - off;
+}
+
+int ipcsvc_buf_read(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, uint32_t off, void *dst,
+                    uint32_t n)
+{
+    if (s->be == NULL || !buf_range_ok(r, slot, off, n, IPCSVC_BUF_READ))
+        return RETURNCODE_EINVAL;
+    return s->be->buf_read(s, r, slot, off, dst, n);
+}
+
+int ipcsvc_buf_write(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, uint32_t off,
+                     const void *src, uint32_t n)
+{
+    if (s->be == NULL || !buf_range_ok(r, slot, off, n, IPCSVC_BUF_WRITE))
+        return RETURNCODE_EINVAL;
+    return s->be->buf_write(s, r, slot, off, src, n);
+}
+
+uint8_t *ipcsvc_buf_ptr(ipcsvc_req_t *r, unsigned slot)
+{
+    return slot < r->nbufs ? r->bufs[slot].direct : NULL;
+}
+
+int ipcsvc_serve(ipcsvc_server_t *s, ipcsvc_handler_t h, void *ctx)
+{
+    for (;;) {
+        ipcsvc_req_t r;
+        int rc = ipcsvc_next(s, &r, 0);
+        if (rc == RETURNCODE_EINVAL || rc == RETURNCODE_ENOSUPPORT)
+            return rc; /* this server cannot serve */
+        if (rc != RETURNCODE_SUCCESS)
+            continue; /* a request that failed on the way (its client died) */
+        rc = h(s, &r, ctx);
+        if (rc != 0)
+            return rc;
+    }
+}
