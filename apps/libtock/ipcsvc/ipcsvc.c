@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include <libtock-sync/services/alarm.h>
 #include <libtock/services/alarm.h>
 #include <libtock/tock.h>
 
