@@ -173,6 +173,7 @@ int ipcsvc_wait(volatile bool *done, uint32_t timeout_ms);
  * payload, then the bytes of READ buffers (request) or WRITE buffers
  * (response), in slot order. */
 struct ipcsvc_wire {
+    uint32_t seq; /* the client's call number: the response repeats it */
     uint32_t op;
     uint16_t flags; /* IPCSVC_WIRE_* */
     uint16_t nbufs;

@@ -81,7 +81,7 @@ int ipcsvc_connect(ipcsvc_conn_t *c, const char *name, uint32_t timeout_ms)
     strcpy(c->name, name);
     uint32_t waited = 0;
     for (;;) {
-        int rc = be->connect(c, name);
+        int rc = be->connect(c, c->name); /* app memory: the kernel may read it */
         if (rc != RETURNCODE_ENODEVICE || waited >= timeout_ms)
             return rc;
         libtocksync_alarm_delay_ms(10);
@@ -133,7 +133,7 @@ int ipcsvc_register(ipcsvc_server_t *s, const char *name)
     memset(s, 0, sizeof(*s));
     s->be = be;
     strcpy(s->name, name);
-    return be->reg(s, name);
+    return be->reg(s, s->name); /* app memory: the kernel may read it */
 }
 
 int ipcsvc_next(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t timeout_ms)

@@ -1,0 +1,95 @@
+/* svc_server: the workloads' service, over the ipcsvc API (ipcsvc.h), on
+ * whichever IPC mechanism the kernel offers.
+ *
+ * Operations:
+ *   1 echo      answers with the request's bytes
+ *   2 bulk      reads attached READ buffer 0 and answers with its checksum
+ *               (u32, sum of bytes); fills attached WRITE buffer 1, if
+ *               any, with bytes (i * 7 + seed) & 0xff, seed = the
+ *               request's first byte
+ *   3 count     answers with the number of notifications seen (u32)
+ *   other       answers with nothing
+ * Notifications (any op) are counted.
+ *
+ * Usage: svc_server [name [crash_after]]
+ *   name         the service name (default "org.ipcsim.echo"); on the
+ *                legacy and sendrecv mechanisms it must be the app's
+ *                package_name
+ *   crash_after  fault on purpose (a write through a null pointer) while
+ *                handling request number N (0, the default: never)
+ */
+#include <ipcsvc.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libtock/tock.h>
+
+static unsigned long crash_after, requests, notifications;
+static uint8_t chunk[512];
+
+static int handle(ipcsvc_server_t *s, ipcsvc_req_t *r, void *ctx)
+{
+    (void)ctx;
+    if (r->notify) {
+        notifications++;
+        return 0;
+    }
+    if (++requests == crash_after) {
+        printf("crashing on request %lu\n", requests);
+        *(volatile uint32_t *)0 = 1;
+    }
+    uint32_t v = 0;
+    switch (r->op) {
+    case 1:
+        ipcsvc_reply(s, r, r->data, r->len);
+        break;
+    case 2:
+        if (r->nbufs > 0 && (r->bufs[0].mode & IPCSVC_BUF_READ)) {
+            for (uint32_t off = 0; off < r->bufs[0].len; off += sizeof(chunk)) {
+                uint32_t n = r->bufs[0].len - off;
+                n = n < sizeof(chunk) ? n : (uint32_t)sizeof(chunk);
+                if (ipcsvc_buf_read(s, r, 0, off, chunk, n) != RETURNCODE_SUCCESS)
+                    break;
+                for (uint32_t i = 0; i < n; i++)
+                    v += chunk[i];
+            }
+        }
+        if (r->nbufs > 1 && (r->bufs[1].mode & IPCSVC_BUF_WRITE)) {
+            uint8_t seed = r->len ? r->data[0] : 0;
+            for (uint32_t off = 0; off < r->bufs[1].len; off += sizeof(chunk)) {
+                uint32_t n = r->bufs[1].len - off;
+                n = n < sizeof(chunk) ? n : (uint32_t)sizeof(chunk);
+                for (uint32_t i = 0; i < n; i++)
+                    chunk[i] = (uint8_t)(((off + i) * 7u + seed) & 0xffu);
+                if (ipcsvc_buf_write(s, r, 1, off, chunk, n) != RETURNCODE_SUCCESS)
+                    break;
+            }
+        }
+        ipcsvc_reply(s, r, &v, sizeof(v));
+        break;
+    case 3:
+        v = (uint32_t)notifications;
+        ipcsvc_reply(s, r, &v, sizeof(v));
+        break;
+    default:
+        ipcsvc_reply(s, r, NULL, 0);
+        break;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *name = argc > 1 ? argv[1] : "org.ipcsim.echo";
+    crash_after = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
+    static ipcsvc_server_t srv;
+    int rc = ipcsvc_register(&srv, name);
+    if (rc != RETURNCODE_SUCCESS) {
+        printf("cannot register %s: %s\n", name, tock_strrcode(rc));
+        return 1;
+    }
+    printf("serving %s over %s\n", name, ipcsvc_backend_name());
+    return ipcsvc_serve(&srv, handle, NULL);
+}
