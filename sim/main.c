@@ -39,9 +39,10 @@ static void usage(FILE *f)
                "commands:\n"
                "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
                "               [--memory-map] [--platform NAME] [--capture-max BYTES]\n"
-               "               [--trace FILE] [--trace-max-events N]\n"
+               "               [--trace FILE] [--trace-max-events N] [--ipc MECHANISM]\n"
                "                       run a scenario (on another platform profile with\n"
-               "                       --platform); exit 0 if every expectation holds;\n"
+               "                       --platform, another IPC mechanism with --ipc);\n"
+               "                       exit 0 if every expectation holds;\n"
                "                       --trace writes a Chrome/Perfetto trace (virtual time)\n"
                "  validate SCENARIO... check scenario files without running them\n"
                "  list                 programs, platforms, schedulers and drivers known\n"
@@ -123,11 +124,12 @@ static int cmd_run(int argc, char **argv)
         {"capture-max", required_argument, NULL, 'c'},
         {"trace", required_argument, NULL, 'T'},
         {"trace-max-events", required_argument, NULL, 'E'},
+        {"ipc", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct run_options ro = {.console = stdout, .host_timeout_ms = 10000};
-    const char *out_dir = NULL, *platform = NULL, *trace_path = NULL;
+    const char *out_dir = NULL, *platform = NULL, *trace_path = NULL, *ipc = NULL;
     size_t trace_max = TRACE_MAX_EVENTS_DEFAULT;
     uint64_t v;
     int c;
@@ -166,6 +168,9 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'T':
             trace_path = optarg;
+            break;
+        case 'I':
+            ipc = optarg;
             break;
         case 'E':
             if (!parse_u64(optarg, &v) || v < 1 || v > (1ull << 40)) {
@@ -209,6 +214,11 @@ static int cmd_run(int argc, char **argv)
     }
     if (platform && scn_load_platform(platform, &sp, &s.platform, err, sizeof(err)) < 0) {
         fprintf(stderr, "ipcsim run: --platform: %s\n", err);
+        scn_free(&s);
+        return EXIT_USAGE;
+    }
+    if (ipc && scn_set_ipc_mechanism(&s, ipc, err, sizeof(err)) < 0) {
+        fprintf(stderr, "ipcsim run: --ipc: %s\n", err);
         scn_free(&s);
         return EXIT_USAGE;
     }

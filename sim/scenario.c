@@ -1818,6 +1818,35 @@ static int parse_ipc(struct ctx *c, const struct jpath *root, const cJSON *o,
     return 0;
 }
 
+int scn_set_ipc_mechanism(struct scn_scenario *s, const char *mechanism, char *err, size_t errlen)
+{
+    if (!in_list(mechanism, scn_ipc_mechanisms, ARRAY_LEN(scn_ipc_mechanisms))) {
+        size_t at = (size_t)snprintf(err, errlen, "expected one of:");
+        for (size_t i = 0; i < ARRAY_LEN(scn_ipc_mechanisms) && at < errlen; i++)
+            at += (size_t)snprintf(err + at, errlen - at, "%s \"%s\"", i ? "," : "",
+                                   scn_ipc_mechanisms[i]);
+        if (at < errlen)
+            snprintf(err + at, errlen - at, ", got \"%s\"", mechanism);
+        return -1;
+    }
+    bool relay = strcmp(mechanism, "relay") == 0 || strcmp(mechanism, "share") == 0;
+    if (s->ipc_refuse_unexposable && strcmp(mechanism, "legacy") != 0) {
+        snprintf(err, errlen,
+                 "%s: $.ipc.refuse_unexposable applies to \"legacy\" only, not to \"%s\"", s->path,
+                 mechanism);
+        return -1;
+    }
+    if (s->n_registry_rules && !relay) {
+        snprintf(err, errlen,
+                 "%s: $.ipc.registry_filter applies to \"relay\" and \"share\" only, not to "
+                 "\"%s\"",
+                 s->path, mechanism);
+        return -1;
+    }
+    snprintf(s->ipc_mechanism, sizeof s->ipc_mechanism, "%s", mechanism);
+    return 0;
+}
+
 static int parse_platform_member(struct ctx *c, const struct jpath *root, const cJSON *top,
                                  const struct scn_search *search, struct scn_scenario *s)
 {

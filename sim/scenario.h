@@ -158,4 +158,9 @@ int scn_load_platform(const char *name, const struct scn_search *search, struct 
  * on a scenario whose load failed. */
 void scn_free(struct scn_scenario *s);
 
+/* Runs scenario s with another IPC mechanism (the run command's --ipc);
+ * -1 with a message in err if the name is unknown or the scenario's ipc
+ * options do not apply to it. */
+int scn_set_ipc_mechanism(struct scn_scenario *s, const char *mechanism, char *err, size_t errlen);
+
 #endif
