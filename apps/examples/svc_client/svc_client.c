@@ -16,6 +16,13 @@
  *       rounds calls (default 10, one every 100 ms, 300 ms timeout); when
  *       a call fails (timeout, server gone) it reconnects and retries the
  *       same request, up to 20 times
+ *   probe [calls [period_ms [timeout_ms [op [name [end]]]]]]
+ *       calls echo calls of operation op (default 4 calls of op 7, one
+ *       every 100 ms, 300 ms timeout) and prints each outcome, never
+ *       reconnecting: what a client sees when its server misbehaves.
+ *       end "crash": fault (a write through a null pointer) right after
+ *       the last call instead of exiting, for a client that dies while
+ *       its server still works on its request
  * name defaults to "org.ipcsim.echo". Exit code: the number of failed
  * calls (0 = all well).
  */
@@ -170,6 +177,27 @@ static int reliable(unsigned long rounds, unsigned long period, unsigned long ti
     return (int)(rounds - ok);
 }
 
+static bool crash_at_end;
+
+static int probe(unsigned long calls, unsigned long period, unsigned long timeout, unsigned long op)
+{
+    if (connect_or_say() != RETURNCODE_SUCCESS)
+        return 255;
+    unsigned long ok = 0;
+    for (unsigned long i = 1; i <= calls; i++) {
+        memcpy(req, "probe...", 8);
+        uint32_t got = 0;
+        int rc =
+            ipcsvc_call(&conn, (uint32_t)op, req, 8, resp, sizeof(resp), &got, (uint32_t)timeout);
+        printf("call %lu: %s\n", i, tock_strrcode(rc));
+        ok += rc == RETURNCODE_SUCCESS;
+        if (i == calls && crash_at_end)
+            *(volatile uint32_t *)0 = 1;
+        libtocksync_alarm_delay_ms((uint32_t)period);
+    }
+    return (int)(calls - ok);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "pingpong";
@@ -192,6 +220,13 @@ int main(int argc, char **argv)
         if (argc > 5)
             name = argv[5];
         return reliable(num(argc, argv, 2, 10), num(argc, argv, 3, 100), num(argc, argv, 4, 300));
+    }
+    if (strcmp(mode, "probe") == 0) {
+        if (argc > 6)
+            name = argv[6];
+        crash_at_end = argc > 7 && strcmp(argv[7], "crash") == 0;
+        return probe(num(argc, argv, 2, 4), num(argc, argv, 3, 100), num(argc, argv, 4, 300),
+                     num(argc, argv, 5, 7));
     }
     printf("unknown mode %s\n", mode);
     return 255;

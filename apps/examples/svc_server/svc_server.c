@@ -11,12 +11,15 @@
  *   other       answers with nothing
  * Notifications (any op) are counted.
  *
- * Usage: svc_server [name [crash_after]]
- *   name         the service name (default "org.ipcsim.echo"); on the
- *                legacy and sendrecv mechanisms it must be the app's
- *                package_name
- *   crash_after  fault on purpose (a write through a null pointer) while
- *                handling request number N (0, the default: never)
+ * Usage: svc_server [name [crash_after [reply_delay_ms [log]]]]
+ *   name            the service name (default "org.ipcsim.echo"); on the
+ *                   legacy and sendrecv mechanisms it must be the app's
+ *                   package_name
+ *   crash_after     fault on purpose (a write through a null pointer)
+ *                   while handling request number N (0, the default: never)
+ *   reply_delay_ms  wait this long before answering each request (0)
+ *   log             "log": print each request's operation, length and
+ *                   the outcome of its reply
  */
 #include <ipcsvc.h>
 
@@ -24,9 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libtock-sync/services/alarm.h>
 #include <libtock/tock.h>
 
-static unsigned long crash_after, requests, notifications;
+static unsigned long crash_after, requests, notifications, reply_delay_ms;
+static bool log_requests;
 static uint8_t chunk[512];
 
 static int handle(ipcsvc_server_t *s, ipcsvc_req_t *r, void *ctx)
@@ -40,10 +45,14 @@ static int handle(ipcsvc_server_t *s, ipcsvc_req_t *r, void *ctx)
         printf("crashing on request %lu\n", requests);
         *(volatile uint32_t *)0 = 1;
     }
+    if (reply_delay_ms)
+        libtocksync_alarm_delay_ms((uint32_t)reply_delay_ms);
     uint32_t v = 0;
+    int rc;
     switch (r->op) {
     case 1:
-        ipcsvc_reply(s, r, r->data, r->len);
+    case 7: /* echo, as the probe clients use it */
+        rc = ipcsvc_reply(s, r, r->data, r->len);
         break;
     case 2:
         if (r->nbufs > 0 && (r->bufs[0].mode & IPCSVC_BUF_READ)) {
@@ -67,16 +76,19 @@ static int handle(ipcsvc_server_t *s, ipcsvc_req_t *r, void *ctx)
                     break;
             }
         }
-        ipcsvc_reply(s, r, &v, sizeof(v));
+        rc = ipcsvc_reply(s, r, &v, sizeof(v));
         break;
     case 3:
         v = (uint32_t)notifications;
-        ipcsvc_reply(s, r, &v, sizeof(v));
+        rc = ipcsvc_reply(s, r, &v, sizeof(v));
         break;
     default:
-        ipcsvc_reply(s, r, NULL, 0);
+        rc = ipcsvc_reply(s, r, NULL, 0);
         break;
     }
+    if (log_requests)
+        printf("request op=%u len=%u: reply %s\n", (unsigned)r->op, (unsigned)r->len,
+               tock_strrcode(rc));
     return 0;
 }
 
@@ -84,6 +96,8 @@ int main(int argc, char **argv)
 {
     const char *name = argc > 1 ? argv[1] : "org.ipcsim.echo";
     crash_after = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
+    reply_delay_ms = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
+    log_requests = argc > 4 && strcmp(argv[4], "log") == 0;
     static ipcsvc_server_t srv;
     int rc = ipcsvc_register(&srv, name);
     if (rc != RETURNCODE_SUCCESS) {
