@@ -14,7 +14,7 @@
 #define KM_MAX_PROCS 64               /* process slots, at most (a scenario's limit) */
 #define KM_MAX_UPCALLS KM_MAX_PROCS   /* subscribe numbers per driver, at most */
 #define KM_MAX_RW_ALLOWS KM_MAX_PROCS /* read-write allow numbers per driver */
-#define KM_MAX_ALLOWS 4               /* read-only / userspace-readable allow numbers */
+#define KM_MAX_ALLOWS 8               /* read-only / userspace-readable allow numbers */
 
 /* Estimated grant-region bytes (32-bit target) until the MPU work makes the
  * layout exact: the grant pointer table, the task ring and the process

@@ -81,6 +81,12 @@ static void h_on_event(void *ctx, const struct km_event *ev)
     case KM_EV_IPC:
         if ((unsigned)ev->u.ipc.phase < 3)
             h->ipc_phase[ev->u.ipc.phase]++;
+        e->ipc_phase = ev->u.ipc.phase;
+        e->ipc_sender = ev->u.ipc.sender;
+        e->ipc_target = ev->u.ipc.target;
+        e->ipc_op = ev->u.ipc.op;
+        e->ipc_why = ev->u.ipc.why;
+        e->ipc_bytes = ev->u.ipc.bytes;
         break;
     case KM_EV_TERMINATE:
     case KM_EV_RESTART:
@@ -102,7 +108,8 @@ struct harness *h_open(const struct h_opts *o)
         snprintf(h->names[i], sizeof(h->names[i]), "app%u", i);
         snprintf(h->pkgs[i], sizeof(h->pkgs[i]), "org.test.app%u", i);
         h->procs[i].name = h->names[i];
-        h->procs[i].package_name = h->pkgs[i];
+        h->procs[i].package_name = o->package_name[i] ? o->package_name[i] : h->pkgs[i];
+        h->procs[i].short_id = o->short_id[i];
         h->procs[i].min_ram = o->min_ram;
         h->procs[i].priority = o->priority[i];
         h->procs[i].fault_policy = o->policy[i];

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define H_MAX_PROCS 4
+#define H_MAX_PROCS 6
 #define H_SRAM_BASE 0x20000000u
 #define H_SRAM_SIZE (256u * 1024u)
 #define H_FLASH_BASE 0x00040000u
@@ -75,6 +75,8 @@ struct h_opts {
     const struct km_driver_ops *const *extra_drivers; /* test capsules, default none */
     unsigned n_extra_drivers;
     struct km_ipc_config ipc; /* IPC mechanism, default none */
+    uint32_t short_id[H_MAX_PROCS];         /* ShortId, default 0 (LocallyUnique) */
+    const char *package_name[H_MAX_PROCS]; /* default NULL: "org.test.appN" */
 };
 
 /* One event the model emitted, flattened. */
@@ -86,6 +88,10 @@ struct h_event {
     uint32_t led_index;        /* KM_EV_LED */
     bool led_on;               /* KM_EV_LED */
     uint32_t con_off, con_len; /* KM_EV_CONSOLE: bytes at con[proc] + con_off */
+    enum km_ipc_phase ipc_phase;  /* KM_EV_IPC */
+    int ipc_sender, ipc_target;   /* KM_EV_IPC */
+    const char *ipc_op, *ipc_why; /* KM_EV_IPC (static strings) */
+    uint32_t ipc_bytes;           /* KM_EV_IPC */
 };
 
 struct harness {
