@@ -74,8 +74,8 @@ struct h_opts {
     unsigned ninject;
     const struct km_driver_ops *const *extra_drivers; /* test capsules, default none */
     unsigned n_extra_drivers;
-    struct km_ipc_config ipc; /* IPC mechanism, default none */
-    uint32_t short_id[H_MAX_PROCS];         /* ShortId, default 0 (LocallyUnique) */
+    struct km_ipc_config ipc;              /* IPC mechanism, default none */
+    uint32_t short_id[H_MAX_PROCS];        /* ShortId, default 0 (LocallyUnique) */
     const char *package_name[H_MAX_PROCS]; /* default NULL: "org.test.appN" */
 };
 
@@ -84,10 +84,10 @@ struct h_event {
     enum km_event_kind kind;
     uint64_t time;
     int proc;
-    enum km_state from, to;    /* KM_EV_STATE */
-    uint32_t led_index;        /* KM_EV_LED */
-    bool led_on;               /* KM_EV_LED */
-    uint32_t con_off, con_len; /* KM_EV_CONSOLE: bytes at con[proc] + con_off */
+    enum km_state from, to;       /* KM_EV_STATE */
+    uint32_t led_index;           /* KM_EV_LED */
+    bool led_on;                  /* KM_EV_LED */
+    uint32_t con_off, con_len;    /* KM_EV_CONSOLE: bytes at con[proc] + con_off */
     enum km_ipc_phase ipc_phase;  /* KM_EV_IPC */
     int ipc_sender, ipc_target;   /* KM_EV_IPC */
     const char *ipc_op, *ipc_why; /* KM_EV_IPC (static strings) */
