@@ -448,6 +448,9 @@ struct km_proc_stats {
     uint64_t ipc_bytes_copied;    /* IPC payload bytes the kernel copied into it */
     uint64_t ipc_share_mapped;    /* shared regions mapped into it by its MPU */
     uint64_t ipc_share_copied;    /* shared regions it reached by copying (fallback) */
+    uint64_t mpu_reprograms;      /* changes to its MPU configuration (load included) */
+    uint32_t mpu_regions_base;    /* regions its last load used (flash and RAM) */
+    uint32_t mpu_regions_peak;    /* most regions enabled at once */
 };
 
 struct km_proc_info {

@@ -276,9 +276,22 @@ static uint32_t km_initial_kernel_bytes(void)
 
 static void km_task_push(struct km_process *p, const struct km_task *t);
 
+/* Regions p's configuration has enabled. */
+static unsigned km_mpu_regions_in_use(const struct km_process *p)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < KM_MPU_MAX_REGIONS; i++)
+        n += p->mpu.r[i].enabled;
+    return n;
+}
+
 void km_mpu_changed(struct km_process *p)
 {
     p->mpu_generation++;
+    p->stats.mpu_reprograms++;
+    unsigned n = km_mpu_regions_in_use(p);
+    if (n > p->stats.mpu_regions_peak)
+        p->stats.mpu_regions_peak = n;
 }
 
 void km_mpu_finding_report(struct km_kernel *k, int proc, struct km_mpu_config *c)
@@ -335,6 +348,7 @@ static bool km_proc_load_mpu(struct km_kernel *k, struct km_process *p, uint32_t
     p->flash_start = p->cfg->flash_start;
     p->flash_end = p->cfg->flash_start + p->cfg->flash_size;
     km_mpu_changed(p);
+    p->stats.mpu_regions_base = km_mpu_regions_in_use(p);
     return true;
 }
 

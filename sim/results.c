@@ -85,6 +85,9 @@ static cJSON *app_json(const struct scn_app *sa, const struct run_app_result *ar
     add_u64(cnt, "ipc_bytes_copied", in->stats.ipc_bytes_copied);
     add_u64(cnt, "ipc_share_mapped", in->stats.ipc_share_mapped); /* shared memory */
     add_u64(cnt, "ipc_share_copied", in->stats.ipc_share_copied);
+    add_u64(cnt, "mpu_reprograms", in->stats.mpu_reprograms);
+    add_u64(cnt, "mpu_regions_base", in->stats.mpu_regions_base);
+    add_u64(cnt, "mpu_regions_peak", in->stats.mpu_regions_peak);
     cJSON_AddStringToObject(a, "console", ar->console ? ar->console : "");
     add_u64(a, "console_bytes_not_captured", ar->console_dropped);
     return a;

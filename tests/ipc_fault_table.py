@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
-"""The fault-semantics table of docs/ipc-designs.md, checked against runs.
+"""The tables of docs/ipc-designs.md, checked against runs.
 
-Each row of the table is one scenario of tests/ipc_faults/, run once per
-IPC mechanism (ipcsim run --ipc M); the summary of what the probing apps
-printed must equal the table's cell. With --print, prints the table the
-runs give instead of checking (to update the document).
+Fault semantics: each row is one scenario of tests/ipc_faults/, run once
+per IPC mechanism (ipcsim run --ipc M); the summary of what the probing
+apps printed must equal the table's cell.
+
+MPU regions: each row is one workload of scenarios/ on one platform; a
+cell gives the most MPU regions the server and a client had enabled at
+once beyond those their load used (results.json counters
+mpu_regions_peak - mpu_regions_base).
+
+With --print, prints the tables the runs give instead of checking (to
+update the document).
 
 Usage: ipc_fault_table.py IPCSIM FAULTS_DIR DOC [--print] [mechanism...]
+(the workloads are looked up in FAULTS_DIR/../../scenarios)
 """
 import json
 import os
@@ -31,7 +39,7 @@ CODES = {
     "Out of memory": "NOMEM",
 }
 
-# (row label in the document, scenario, what to summarise)
+# (row label in the document, scenario, what to summarise, platform)
 ROWS = [
     ("server crashes and stays down: the client's 4 calls", "server_crash_stop", "client"),
     ("server crashes and restarts: the client's 4 calls, no reconnect", "server_crash_restart",
@@ -41,6 +49,15 @@ ROWS = [
     ("client dies while queued: does the server get its request?", "client_dies_queued",
      "reply:8"),
 ]
+ROWS = [r + (None,) for r in ROWS]
+
+MPU_ROWS = [
+    ("%s, %s" % (pl, label), "@ipc_svc_" + w, "mpu", pl)
+    for pl in ["nrf52840", "rp2350", "esp32-c3", "earlgrey"]
+    for label, w in [("ping-pong", "pingpong"), ("bulk, 2 buffers", "bulk"),
+                     ("4 clients", "fanin")]
+    if not (pl == "earlgrey" and w == "fanin")  # 5 blocks do not fit its 96 KiB
+]
 
 
 def code(text):
@@ -49,6 +66,11 @@ def code(text):
 
 def summarise(results, what):
     apps = {a["name"]: a for a in results["apps"]}
+    if what == "mpu":
+        def extra(a):
+            return a["counters"]["mpu_regions_peak"] - a["counters"]["mpu_regions_base"]
+        clients = [extra(a) for n, a in apps.items() if n != "server"]
+        return "server +%d, client +%d" % (extra(apps["server"]), max(clients))
     if what == "client":
         calls = re.findall(r"^call \d+: (.*)$", apps["client"]["console"], re.M)
         return ", ".join(code(c) for c in calls) or "no calls"
@@ -57,9 +79,12 @@ def summarise(results, what):
     return "served, reply %s" % code(m.group(1)) if m else "not served"
 
 
-def run(ipcsim, scenario, mech, tmp):
-    out = os.path.join(tmp, "%s-%s" % (os.path.basename(scenario), mech))
-    p = subprocess.run([ipcsim, "run", scenario, "--ipc", mech, "--quiet", "--out", out],
+def run(ipcsim, scenario, mech, tmp, platform=None):
+    out = os.path.join(tmp, "%s-%s-%s" % (os.path.basename(scenario), mech, platform))
+    cmd = [ipcsim, "run", scenario, "--ipc", mech, "--quiet", "--out", out]
+    if platform:
+        cmd += ["--platform", platform]
+    p = subprocess.run(cmd,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                        timeout=300)
     path = os.path.join(out, "results.json")
@@ -97,13 +122,19 @@ def main():
     want = doc_table(doc)
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
-        if printing:
-            print("| situation | " + " | ".join(MECHANISMS) + " |")
-            print("|---|" + "---|" * len(MECHANISMS))
-        for label, scenario, what in ROWS:
+        workloads = os.path.join(faults, "..", "..", "scenarios")
+        for i, (label, scenario, what, platform) in enumerate(ROWS + MPU_ROWS):
+            if printing and i in (0, len(ROWS)):
+                print("\n| %s | %s |" % ("situation" if i == 0 else "platform, workload",
+                                         " | ".join(MECHANISMS)))
+                print("|---|" + "---|" * len(MECHANISMS))
+            if scenario.startswith("@"):
+                path = os.path.join(workloads, scenario[1:] + ".json")
+            else:
+                path = os.path.join(faults, scenario + ".json")
             got = {}
             for m in mechs:
-                res, err = run(ipcsim, os.path.join(faults, scenario + ".json"), m, tmp)
+                res, err = run(ipcsim, path, m, tmp, platform)
                 got[m] = summarise(res, what) if res else err
             if printing:
                 print("| %s | %s |" % (label, " | ".join("`%s`" % got.get(m, "")

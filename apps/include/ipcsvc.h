@@ -180,6 +180,8 @@ struct ipcsvc_wire {
     uint32_t len;                      /* payload bytes */
     uint32_t buf_len[IPCSVC_MAX_BUFS]; /* attached buffer sizes */
     uint8_t buf_mode[IPCSVC_MAX_BUFS];
+    uint8_t buf_token[IPCSVC_MAX_BUFS]; /* a buffer kept out of the message: the
+                                           backend's name for it (struct ipcsvc_buf.token) */
 };
 #define IPCSVC_WIRE_NOTIFY 1u
 #define IPCSVC_WIRE_RESPONSE 2u

@@ -172,6 +172,7 @@ int relay_call_with_hooks(ipcsvc_conn_t *c, uint32_t op, const void *req, uint32
         w.buf_mode[i] = b->mode;
         if (!travels(c, i, h)) {
             w.buf_mode[i] |= RELAY_WIRE_BUF_EXTERNAL;
+            w.buf_token[i] = (uint8_t)b->token;
             continue;
         }
         if (b->mode & IPCSVC_BUF_READ)
@@ -398,7 +399,7 @@ static int parse_request(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t n, bool t
                 memset(staging + rq->write_at[i], 0, w.buf_len[i]);
         }
         if ((w.buf_mode[i] & RELAY_WIRE_BUF_EXTERNAL) && h != NULL && h->external != NULL)
-            h->external(s, r, i);
+            h->external(s, r, i, w.buf_token[i]);
     }
     return RETURNCODE_SUCCESS;
 }

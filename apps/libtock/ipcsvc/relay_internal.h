@@ -23,9 +23,10 @@ struct relay_hooks {
     /* Client: does attached buffer `slot` travel inside the message?
      * NULL: every buffer does. */
     bool (*travels)(ipcsvc_conn_t *c, unsigned slot);
-    /* Server: buffer `slot` of r did not travel; the hook sets
+    /* Server: buffer `slot` of r did not travel; token is the client's
+     * name for it (its struct ipcsvc_buf.token, low 8 bits). The hook sets
      * r->bufs[slot].direct (or leaves it NULL). NULL: nothing to do. */
-    void (*external)(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot);
+    void (*external)(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, uint8_t token);
 };
 
 /* Finds `name` in the string-name registry (one attempt):
