@@ -117,7 +117,8 @@ def load(path):
 def self_test(ipcsim, scenarios, workdir):
     os.makedirs(workdir, exist_ok=True)
     traces = {}
-    for name in ("ipc_rot13", "faults_isolation"):
+    for name in ("ipc_rot13", "faults_isolation", "ipc_svc_pingpong", "ipc_svc_notify",
+                 "ipc_sendrecv_basic"):
         sc = os.path.join(scenarios, name + ".json")
         out = os.path.join(workdir, name + ".trace.json")
         if os.path.exists(out):
@@ -146,6 +147,16 @@ def self_test(ipcsim, scenarios, workdir):
         check("ipc_rot13: upcalls and console",
               any(e.get("name") == "upcall" for e in evs)
               and any(e.get("cat") == "console" for e in evs))
+    # the new IPC designs: their messages are flows named after the operation
+    for name, ops in (("ipc_svc_pingpong", ("ipc request", "ipc response")),
+                      ("ipc_svc_notify", ("ipc message",)),
+                      ("ipc_sendrecv_basic", ("ipc send", "ipc reply"))):
+        if name in traces:
+            evs = load(traces[name])["traceEvents"]
+            for op in ops:
+                check("%s: %s flows with both ends" % (name, op),
+                      any(e["ph"] == "s" and e.get("name") == op for e in evs)
+                      and any(e["ph"] == "f" and e.get("name") == op for e in evs))
     if "faults_isolation" in traces:
         evs = load(traces["faults_isolation"])["traceEvents"]
         check("faults_isolation: fault events", any(e.get("cat") == "fault" for e in evs))
