@@ -75,6 +75,36 @@ static void reg_discovered(struct km_kernel *k, struct km_process *p, uint32_t d
     (void)km_schedule_upcall(k, p, driver, REG_UP_DISCOVER, 0, (uint32_t)id, (uint32_t)(id >> 32));
 }
 
+/* A registry's handler for command 1 (register) or 2 (discover), given the
+ * caller's grant. */
+typedef void (*reg_handler)(struct km_kernel *k, struct km_process *p, struct km_grant *g,
+                            struct km_regs *ret);
+
+/* The command dispatcher both registries share: 0 exists, 1 register, 2
+ * discover (both in the caller's grant of `driver`), anything else
+ * NOSUPPORT. */
+static void reg_command(struct km_kernel *k, struct km_process *p, uint32_t driver, uint32_t cmd,
+                        reg_handler do_register, reg_handler do_discover, struct km_regs *ret)
+{
+    if (cmd == 0) {
+        km_ret_success(ret);
+        return;
+    }
+    if (cmd != 1 && cmd != 2) {
+        km_ret_failure(ret, KM_ENOSUPPORT);
+        return;
+    }
+    struct km_grant *g = km_grant_get(k, p, driver, true, NULL);
+    if (g == NULL) {
+        km_ret_failure(ret, KM_ENOMEM);
+        return;
+    }
+    if (cmd == 1)
+        do_register(k, p, g, ret);
+    else
+        do_discover(k, p, g, ret);
+}
+
 /* ---- String-name registry ---------------------------------------------- */
 
 /* The name a process registered lives in driver_state[0..2] of its grant;
@@ -188,23 +218,7 @@ static void name_command(struct km_kernel *k, struct km_process *p, uint32_t cmd
 {
     (void)a1;
     (void)a2;
-    if (cmd == 0) {
-        km_ret_success(ret);
-        return;
-    }
-    if (cmd != 1 && cmd != 2) {
-        km_ret_failure(ret, KM_ENOSUPPORT);
-        return;
-    }
-    struct km_grant *g = km_grant_get(k, p, REG_NAME_NUM, true, NULL);
-    if (g == NULL) {
-        km_ret_failure(ret, KM_ENOMEM);
-        return;
-    }
-    if (cmd == 1)
-        name_register(k, p, g, ret);
-    else
-        name_discover(k, p, g, ret);
+    reg_command(k, p, REG_NAME_NUM, cmd, name_register, name_discover, ret);
 }
 
 const struct km_driver_ops km_drv_registry_name_ops = {
@@ -259,23 +273,7 @@ static void pkg_command(struct km_kernel *k, struct km_process *p, uint32_t cmd,
 {
     (void)a1;
     (void)a2;
-    if (cmd == 0) {
-        km_ret_success(ret);
-        return;
-    }
-    if (cmd != 1 && cmd != 2) {
-        km_ret_failure(ret, KM_ENOSUPPORT);
-        return;
-    }
-    struct km_grant *g = km_grant_get(k, p, REG_PKG_NUM, true, NULL);
-    if (g == NULL) {
-        km_ret_failure(ret, KM_ENOMEM);
-        return;
-    }
-    if (cmd == 1)
-        pkg_register(k, p, g, ret);
-    else
-        pkg_discover(k, p, g, ret);
+    reg_command(k, p, REG_PKG_NUM, cmd, pkg_register, pkg_discover, ret);
 }
 
 const struct km_driver_ops km_drv_registry_pkg_ops = {

@@ -37,6 +37,7 @@ CODES = {
     "Invalid argument": "INVAL",
     "Argument too large": "SIZE",
     "Out of memory": "NOMEM",
+    "Not supported": "NOSUPPORT",
 }
 
 # (row label in the document, scenario, what to summarise, platform)
@@ -49,6 +50,8 @@ ROWS = [
     ("client dies while queued: does the server get its request?", "client_dies_queued",
      "reply:8"),
 ]
+ROWS.append(("server restricted to ShortId 7: calls of a client with ShortId 7 / 9",
+             "restricted", "clients:trusted,intruder"))
 ROWS = [r + (None,) for r in ROWS]
 
 MPU_ROWS = [
@@ -71,9 +74,13 @@ def summarise(results, what):
             return a["counters"]["mpu_regions_peak"] - a["counters"]["mpu_regions_base"]
         clients = [extra(a) for n, a in apps.items() if n != "server"]
         return "server +%d, client +%d" % (extra(apps["server"]), max(clients))
-    if what == "client":
-        calls = re.findall(r"^call \d+: (.*)$", apps["client"]["console"], re.M)
-        return ", ".join(code(c) for c in calls) or "no calls"
+    if what.startswith("client"):
+        names = what.split(":")[1].split(",") if ":" in what else ["client"]
+        out = []
+        for n in names:
+            calls = re.findall(r"^call \d+: (.*)$", apps[n]["console"], re.M)
+            out.append(", ".join(code(c) for c in calls) or "no calls")
+        return " / ".join(out)
     op = what.split(":")[1]
     m = re.search(r"^request op=%s len=\d+: reply (.*)$" % op, apps["server"]["console"], re.M)
     return "served, reply %s" % code(m.group(1)) if m else "not served"

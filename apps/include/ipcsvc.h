@@ -122,6 +122,12 @@ int ipcsvc_notify(ipcsvc_conn_t *c, uint32_t op, const void *msg, uint32_t len);
  * backends a service is known by its package name, which must equal
  * `name` (set it in the scenario). */
 int ipcsvc_register(ipcsvc_server_t *s, const char *name);
+/* Accepts requests only from clients whose ShortId (the scenario's
+ * short_id) is short_id; 0 accepts everybody again. Other clients' calls
+ * fail (RETURNCODE_ENODEVICE on relay and share, RETURNCODE_ENOSUPPORT on
+ * sendrecv); RETURNCODE_ENOSUPPORT on legacy, which has no identities to
+ * check. The kernel checks it: a client cannot claim another ShortId. */
+int ipcsvc_restrict(ipcsvc_server_t *s, uint32_t short_id);
 /* Waits up to timeout_ms (0 = forever) for the next request or
  * notification. */
 int ipcsvc_next(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t timeout_ms);
@@ -154,6 +160,7 @@ struct ipcsvc_backend {
                 uint32_t resp_cap, uint32_t *resp_len, uint32_t timeout_ms);
     int (*notify)(ipcsvc_conn_t *c, uint32_t op, const void *msg, uint32_t len);
     int (*reg)(ipcsvc_server_t *s, const char *name);
+    int (*restrict_to)(ipcsvc_server_t *s, uint32_t short_id); /* NULL: not supported */
     int (*next)(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t timeout_ms);
     int (*reply)(ipcsvc_server_t *s, ipcsvc_req_t *r, const void *resp, uint32_t len);
     int (*buf_read)(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, uint32_t off, void *dst,

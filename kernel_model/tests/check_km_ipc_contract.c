@@ -38,7 +38,6 @@
 
 #define SVC_NAME "contract.echo" /* the service: package name and registry name */
 #define NO_NAME "contract.nobody"
-#define REG_LEN 20u /* the string registry's name length */
 
 /* Upcall functions (inside the host code range every process declares). */
 #define FN_REQ H_FN_A                /* server: a request (or its announcement) */
@@ -177,11 +176,6 @@ static uint32_t put(struct ct *t, int p, uint32_t cls, uint32_t drv, uint32_t nu
     return ib_put(t->h, p, cls, drv, num, off, d, len);
 }
 
-static uint32_t le32(const uint8_t *b)
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 /* Hands the CPU to p (started if it never ran or just restarted). */
 static void go(struct ct *t, int p)
 {
@@ -215,14 +209,6 @@ static bool wait_upcall(struct ct *t, int p, struct km_dispatch *d)
         return false;
     H_EXPECT1(cmd(t, p, H_DRV_ALARM, 3, 0, 0), KM_RV_SUCCESS); /* stop the alarm */
     return true;
-}
-
-/* Can p read and write [addr, addr + len) through its MPU configuration? */
-static bool reachable(struct ct *t, int p, uint32_t addr, uint32_t len)
-{
-    struct km_proc_info info = h_info(t->h, p);
-    return km_mpu_range_allowed(&t->h->cfg.mpu, &info.mpu, addr, len,
-                                KM_ACCESS_READ | KM_ACCESS_WRITE);
 }
 
 /* ---- Legacy IPC 0x10000 ------------------------------------------------------ */
@@ -281,7 +267,8 @@ static void lg_await_request(struct ct *t, int s, struct rx *rx)
     rx->len = rx->full = len;
     ck_assert_uint_le(len, sizeof(rx->data));
     if (len != 0) {
-        ck_assert_msg(reachable(t, s, ptr, len), "legacy: the service cannot reach the buffer");
+        ck_assert_msg(ib_can(t->h, s, ptr, len, KM_ACCESS_READ | KM_ACCESS_WRITE),
+                      "legacy: the service cannot reach the buffer");
         memcpy(rx->data, h_mem(t->h, ptr), len);
     }
     t->peer_ptr[s] = ptr;
@@ -313,16 +300,9 @@ static void lg_await_response(struct ct *t, int c, struct resp *r)
 
 /* ---- The string-name registry 0xA0000 (relay, mailbox, share) ---------------- */
 
-static void reg_name(struct ct *t, int p, const char *name)
-{
-    uint8_t padded[REG_LEN] = {0};
-    memcpy(padded, name, strlen(name));
-    put(t, p, KM_SYS_ALLOW_RO, H_DRV_REG_NAME, 0, OFF_NAME, padded, REG_LEN);
-}
-
 static void reg_register(struct ct *t, int s)
 {
-    reg_name(t, s, SVC_NAME);
+    ib_allow_name(t->h, s, OFF_NAME, SVC_NAME);
     sub(t, s, H_DRV_REG_NAME, 0, FN_REG);
     H_EXPECT1(cmd(t, s, H_DRV_REG_NAME, 1, 0, 0), KM_RV_SUCCESS);
     struct km_dispatch d;
@@ -333,7 +313,7 @@ static void reg_register(struct ct *t, int s)
 
 static bool reg_discover(struct ct *t, int c, const char *name, uint64_t *id)
 {
-    reg_name(t, c, name);
+    ib_allow_name(t->h, c, OFF_NAME, name);
     sub(t, c, H_DRV_REG_NAME, 1, FN_DISC);
     H_EXPECT1(cmd(t, c, H_DRV_REG_NAME, 2, 0, 0), KM_RV_SUCCESS);
     struct km_dispatch d;
@@ -463,13 +443,13 @@ static void mb_take(struct ct *t, int p, uint32_t off, const struct km_dispatch 
         ck_assert_uint_eq(d->upcall.args[0], KM_ESIZE);
     } else {
         const uint8_t *rec = slice + MB_HDR + t->mb_read[p];
-        *from = le32(rec) | (uint64_t)le32(rec + 4) << 32;
+        *from = ib_le32(rec) | (uint64_t)ib_le32(rec + 4) << 32;
         ck_assert_uint_eq(*from, told); /* the record and the upcall agree */
-        *len = le32(rec + 8);
+        *len = ib_le32(rec + 8);
         memcpy(data, rec + MB_REC, *len);
         t->mb_read[p] += MB_REC + *len;
     }
-    if (t->mb_read[p] == le32(slice + 4)) { /* all read: a fresh slice */
+    if (t->mb_read[p] == ib_le32(slice + 4)) { /* all read: a fresh slice */
         memset(slice, 0, t->mb_slice[p]);
         put(t, p, KM_SYS_ALLOW_RW, H_DRV_MAILBOX, 0, off, NULL, t->mb_slice[p]);
         t->mb_read[p] = 0;
@@ -699,7 +679,8 @@ static void sh_await_request(struct ct *t, int s, struct rx *rx)
         rx->full = size;
         ck_assert_uint_le(size, sizeof(rx->data));
         if (!(hw & SH_COPIED)) {
-            ck_assert_msg(reachable(t, s, addr, size), "share: the mapping does not cover it");
+            ck_assert_msg(ib_can(t->h, s, addr, size, KM_ACCESS_READ | KM_ACCESS_WRITE),
+                          "share: the mapping does not cover it");
             rx->len = size;
             memcpy(rx->data, h_mem(t->h, addr), size);
         } else {

@@ -38,11 +38,6 @@ static struct km_regs post(struct harness *h, int p, int r, const char *msg)
     return cmd(h, p, SEND, ib_lo(h, r), ib_hi(h, r));
 }
 
-static uint32_t le32(const uint8_t *b)
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 /* ---- Presence ---------------------------------------------------------- */
 
 START_TEST(test_presence_and_slots)
@@ -81,14 +76,14 @@ START_TEST(test_append_records)
     ib_handover(h, 0, 1);
     H_EXPECT1(post(h, 1, 0, "hi"), KM_RV_SUCCESS);
     H_EXPECT1(post(h, 1, 0, "there"), KM_RV_SUCCESS);
-    ck_assert_uint_eq(le32(s + 4), 14 + 17);
+    ck_assert_uint_eq(ib_le32(s + 4), 14 + 17);
     ck_assert_uint_eq(s[0] | s[1] | s[2] | s[3], 0); /* version 0, no flags */
-    ck_assert_uint_eq(le32(s + 8), ib_lo(h, 1));
-    ck_assert_uint_eq(le32(s + 12), 0x5151);
-    ck_assert_uint_eq(le32(s + 16), 2);
+    ck_assert_uint_eq(ib_le32(s + 8), ib_lo(h, 1));
+    ck_assert_uint_eq(ib_le32(s + 12), 0x5151);
+    ck_assert_uint_eq(ib_le32(s + 16), 2);
     ck_assert_mem_eq(s + 20, "hi", 2);
-    ck_assert_uint_eq(le32(s + 22), ib_lo(h, 1));
-    ck_assert_uint_eq(le32(s + 30), 5);
+    ck_assert_uint_eq(ib_le32(s + 22), ib_lo(h, 1));
+    ck_assert_uint_eq(ib_le32(s + 30), 5);
     ck_assert_mem_eq(s + 34, "there", 5);
     ck_assert_uint_eq(h_info(h, 0).stats.ipc_bytes_copied, 7);
     ib_handover(h, 1, 0);
@@ -154,7 +149,7 @@ START_TEST(test_bad_slice)
     s[3] = 0;
     s[2] = 0x80; /* a reserved flag bit in the high byte */
     H_EXPECT2(post(h, 1, 0, "x"), KM_RV_FAILURE, KM_EINVAL);
-    ck_assert_uint_eq(le32(s + 4), 0);
+    ck_assert_uint_eq(ib_le32(s + 4), 0);
     ib_handover(h, 1, 0);
     ib_expect_quiet(h, 0);
     ck_assert_uint_eq(h_count(h, KM_EV_IPC, -2), 0);
@@ -174,10 +169,10 @@ START_TEST(test_overflow_and_halt)
     ib_handover(h, 0, 1);
     H_EXPECT2(post(h, 1, 0, "0123456789"), KM_RV_FAILURE, KM_ESIZE); /* 22 > 20 */
     ck_assert_uint_eq(s[3], 0x01);
-    ck_assert_uint_eq(le32(s + 4), 0);
+    ck_assert_uint_eq(ib_le32(s + 4), 0);
     H_EXPECT1(post(h, 1, 0, "abcd"), KM_RV_SUCCESS); /* 16 fits */
     ck_assert_uint_eq(s[3], 0x01);
-    ck_assert_uint_eq(le32(s + 4), 16);
+    ck_assert_uint_eq(ib_le32(s + 4), 16);
     ck_assert_mem_eq(s + 8 + 12, "abcd", 4);
     ck_assert_uint_eq(h->ipc_phase[KM_IPC_DROPPED], 1);
     ib_handover(h, 1, 0);
@@ -186,15 +181,15 @@ START_TEST(test_overflow_and_halt)
     s[3] |= 0x02; /* halt */
     ib_handover(h, 0, 1);
     H_EXPECT2(post(h, 1, 0, ""), KM_RV_FAILURE, KM_EBUSY);
-    ck_assert_uint_eq(le32(s + 4), 16);
+    ck_assert_uint_eq(ib_le32(s + 4), 16);
     ib_handover(h, 1, 0);
     ib_expect_quiet(h, 0);
     /* consume: a fresh slice in its place */
     uint8_t *s2 = receive(h, 0, 0x200, 64);
     ib_handover(h, 0, 1);
     H_EXPECT1(post(h, 1, 0, "next"), KM_RV_SUCCESS);
-    ck_assert_uint_eq(le32(s2 + 4), 16);
-    ck_assert_uint_eq(le32(s + 4), 16);
+    ck_assert_uint_eq(ib_le32(s2 + 4), 16);
+    ck_assert_uint_eq(ib_le32(s + 4), 16);
     h_close(h);
 }
 END_TEST

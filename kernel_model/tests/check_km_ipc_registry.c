@@ -15,18 +15,10 @@ static void subscribe_both(struct harness *h, int p, uint32_t drv)
     H_EXPECT1(h_call(h, p, KM_SYS_SUBSCRIBE, drv, 1, FN_DISC, 0), KM_RV_SUCCESS_2U32);
 }
 
-/* Allows `name` zero padded to 20 bytes as p's string-name name. */
-static void allow_name(struct harness *h, int p, const char *name)
-{
-    uint8_t buf[20] = {0};
-    memcpy(buf, name, strlen(name));
-    ib_put(h, p, KM_SYS_ALLOW_RO, H_DRV_REG_NAME, 0, 0x100, buf, 20);
-}
-
 /* p registers `name` in the string registry and must hear status. */
 static void register_name(struct harness *h, int p, const char *name, uint32_t status)
 {
-    allow_name(h, p, name);
+    ib_allow_name(h, p, 0x100, name);
     H_EXPECT1(h_call(h, p, KM_SYS_COMMAND, H_DRV_REG_NAME, 1, 0, 0), KM_RV_SUCCESS);
     ib_expect_upcall(h, p, FN_REG, status, 0, 0);
 }
@@ -35,7 +27,7 @@ static void register_name(struct harness *h, int p, const char *name, uint32_t s
 static void discover_name(struct harness *h, int p, const char *name, uint32_t status, uint32_t lo,
                           uint32_t hi)
 {
-    allow_name(h, p, name);
+    ib_allow_name(h, p, 0x100, name);
     H_EXPECT1(h_call(h, p, KM_SYS_COMMAND, H_DRV_REG_NAME, 2, 0, 0), KM_RV_SUCCESS);
     ib_expect_upcall(h, p, FN_DISC, status, lo, hi);
 }
@@ -160,7 +152,7 @@ START_TEST(test_name_duplicate_and_replace)
     register_name(h, 0, "first", 0);
     ib_handover(h, 0, 1);
     subscribe_both(h, 1, H_DRV_REG_NAME);
-    allow_name(h, 1, "first");
+    ib_allow_name(h, 1, 0x100, "first");
     H_EXPECT2(h_call(h, 1, KM_SYS_COMMAND, H_DRV_REG_NAME, 1, 0, 0), KM_RV_FAILURE, KM_EALREADY);
     ib_expect_quiet(h, 1);
     discover_name(h, 1, "first", 0, ib_lo(h, 0), 0);

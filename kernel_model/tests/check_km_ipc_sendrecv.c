@@ -3,9 +3,7 @@
  * fairness), reply, reply-fault, leases and their revocation, generation-
  * tagged task ids and the dead code, notifications, restriction, client
  * info, abandon, events and copy accounting. */
-#include "km_harness.h"
-
-#include <string.h>
+#include "km_ipc_bench.h"
 
 #define DRV 0xA0030u
 #define KERNEL_ID 0xFFFFu
@@ -96,16 +94,6 @@ static void reply_data(struct harness *h, int p, const char *data)
     put(h, p, TX_OFF, data, (uint32_t)strlen(data));
     allow(h, p, KM_SYS_ALLOW_RO, 0, at(h, p, TX_OFF), (uint32_t)strlen(data));
 }
-
-#define EXPECT_UPCALL(dd, p, func, a0, a1, a2)                                                     \
-    do {                                                                                           \
-        struct km_dispatch u_ = (dd);                                                              \
-        H_EXPECT_DISPATCH(u_, (p), KM_RESUME_UPCALL);                                              \
-        ck_assert_uint_eq(u_.upcall.fn, (func));                                                   \
-        ck_assert_uint_eq(u_.upcall.args[0], (a0));                                                \
-        ck_assert_uint_eq(u_.upcall.args[1], (a1));                                                \
-        ck_assert_uint_eq(u_.upcall.args[2], (a2));                                                \
-    } while (0)
 
 /* Server 0 receives (open, mask 0) and parks; client 1 boots, sets up with
  * msg and sends op with opword extras; the server holds the dispatch of its
@@ -252,7 +240,7 @@ START_TEST(test_send_to_receiving_server)
 {
     struct harness *h = bench(2);
     struct km_dispatch d = exchange(h, "hello", 16, 8, OPW(0x1234, 0, 0));
-    EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 5u | 5u << 16, 0x1234u);
+    IB_EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 5u | 5u << 16, 0x1234u);
     ck_assert_uint_eq(d.upcall.appdata, H_DATA_A);
     ck_assert_mem_eq(h_mem(h, at(h, 0, RX_OFF)), "hello", 5);
     ck_assert_uint_eq(h_info(h, 0).stats.ipc_bytes_copied, 5);
@@ -286,7 +274,7 @@ START_TEST(test_send_queued_then_recv)
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0, 0), KM_RV_SUCCESS);
     ck_assert_mem_eq(h_mem(h, at(h, 0, RX_OFF)), "abcdzz", 6);
     d = park(h, 0);
-    EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 4u | 8u << 16, 9u);
+    IB_EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 4u | 8u << 16, 9u);
     ck_assert_uint_eq(h->ipc_phase[KM_IPC_DELIVERED], 1);
     h_close(h);
 }
@@ -306,17 +294,17 @@ START_TEST(test_reply)
     H_EXPECT1(cmd(h, 0, CMD_REPLY, TID(1, 0), 42), KM_RV_SUCCESS);
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0, 0), KM_RV_SUCCESS);
     struct km_dispatch d = park(h, 0);
-    EXPECT_UPCALL(d, 1, H_FN_B, 42u, 4u, 0u | 4u << 8);
+    IB_EXPECT_UPCALL(d, 1, H_FN_B, 42u, 4u, 0u | 4u << 8);
     ck_assert_mem_eq(h_mem(h, at(h, 1, REPLY_OFF)), "pong", 4);
     ck_assert_uint_eq(h_info(h, 1).stats.ipc_bytes_copied, 4);
     /* send again; this time the reply is too long for the 8-byte buffer */
     H_EXPECT1(cmd(h, 1, CMD_SEND, TID(0, 0), OPW(2, 0, 0)), KM_RV_SUCCESS);
     d = park(h, 1);
-    EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 4u | 4u << 16, 2u);
+    IB_EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 4u | 4u << 16, 2u);
     reply_data(h, 0, "0123456789AB");
     H_EXPECT1(cmd(h, 0, CMD_REPLY, TID(1, 0), 7), KM_RV_SUCCESS);
     d = park(h, 0);
-    EXPECT_UPCALL(d, 1, H_FN_B, 7u, 8u, 1u | 12u << 8);
+    IB_EXPECT_UPCALL(d, 1, H_FN_B, 7u, 8u, 1u | 12u << 8);
     ck_assert_mem_eq(h_mem(h, at(h, 1, REPLY_OFF)), "01234567", 8);
     ck_assert_uint_eq(h->ipc_phase[KM_IPC_DELIVERED], 4); /* two sends, two replies */
     h_close(h);
@@ -342,7 +330,7 @@ START_TEST(test_reply_ignored)
     ck_assert_uint_eq(h_info(h, 1).stats.ipc_bytes_copied, 6);
     ck_assert_uint_eq(h->ipc_phase[KM_IPC_DROPPED], 3);
     struct km_dispatch d = h_run_until_dispatch(h, 1);
-    EXPECT_UPCALL(d, 1, H_FN_B, 1u, 6u, 6u << 8);
+    IB_EXPECT_UPCALL(d, 1, H_FN_B, 1u, 6u, 6u << 8);
     h_close(h);
 }
 END_TEST
@@ -428,7 +416,7 @@ static void lend(struct harness *h)
         H_EXPECT2(cmd(h, 2, CMD_BORROW_READ, TID(1, 0), 0), KM_RV_FAILURE, KM_EINVAL);
         d = park(h, 2);
     }
-    EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 2u | 2u << 16, opw);
+    IB_EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 2u | 2u << 16, opw);
 }
 
 /* Borrow info gives (attributes, length); borrow read copies the lease
@@ -543,7 +531,7 @@ START_TEST(test_dead_code_server_restart_queued)
     park(h, 1);
     h_fault(h, 0, "crash");
     struct km_dispatch d = h_run_until_dispatch(h, 1);
-    EXPECT_UPCALL(d, 1, H_FN_B, DEAD(1), 0u, 2u);
+    IB_EXPECT_UPCALL(d, 1, H_FN_B, DEAD(1), 0u, 2u);
     ck_assert_uint_eq(h->ipc_phase[KM_IPC_DROPPED], 1);
     H_EXPECT3(cmd(h, 1, CMD_SEND, TID(0, 0), 1), KM_RV_FAILURE_U32, KM_ENODEVICE, DEAD(1));
     put(h, 1, 0x180, "org.test.app0", 13);
@@ -568,7 +556,7 @@ START_TEST(test_dead_code_server_dies_in_service)
     h_fault(h, 0, "crash");
     ck_assert_int_eq(h_info(h, 0).state, KM_STATE_FAULTED);
     struct km_dispatch d = h_run_until_dispatch(h, 1);
-    EXPECT_UPCALL(d, 1, H_FN_B, DEAD(1), 0u, 2u);
+    IB_EXPECT_UPCALL(d, 1, H_FN_B, DEAD(1), 0u, 2u);
     H_EXPECT3(cmd(h, 1, CMD_SEND, TID(0, 1), 1), KM_RV_FAILURE_U32, KM_ENODEVICE, DEAD(1));
     H_EXPECT3(cmd(h, 1, CMD_POST, TID(0, 1), 1), KM_RV_FAILURE_U32, KM_ENODEVICE, DEAD(1));
     h_close(h);
@@ -583,7 +571,7 @@ START_TEST(test_dead_code_server_exits)
     exchange(h, "q", 16, 8, 1);
     h_syscall(h, 0, KM_SYS_EXIT, 0, 0, 0, 0);
     struct km_dispatch d = h_run_until_dispatch(h, 1);
-    EXPECT_UPCALL(d, 1, H_FN_B, DEAD(1), 0u, 2u);
+    IB_EXPECT_UPCALL(d, 1, H_FN_B, DEAD(1), 0u, 2u);
     h_close(h);
 }
 END_TEST
@@ -645,11 +633,11 @@ START_TEST(test_closed_recv)
     H_EXPECT_DISPATCH(d, 2, KM_RESUME_UPCALL); /* app2's alarm */
     H_EXPECT1(cmd(h, 2, CMD_SEND, TID(0, 0), 2), KM_RV_SUCCESS);
     d = h_run_until_dispatch(h, 0);
-    EXPECT_UPCALL(d, 0, H_FN_A, TID(2, 0), 3u | 3u << 16, 2u);
+    IB_EXPECT_UPCALL(d, 0, H_FN_A, TID(2, 0), 3u | 3u << 16, 2u);
     /* an open receive now takes app1 */
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0, 0), KM_RV_SUCCESS);
     d = park(h, 0);
-    EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 3u | 3u << 16, 1u);
+    IB_EXPECT_UPCALL(d, 0, H_FN_A, TID(1, 0), 3u | 3u << 16, 1u);
     h_close(h);
 }
 END_TEST
@@ -669,7 +657,7 @@ START_TEST(test_closed_recv_peer_dies)
     h_boot(h, 1);
     h_fault(h, 1, "crash");
     struct km_dispatch d = h_run_until_dispatch(h, 0);
-    EXPECT_UPCALL(d, 0, H_FN_A, DEAD(1), 0u, 0u);
+    IB_EXPECT_UPCALL(d, 0, H_FN_A, DEAD(1), 0u, 0u);
     h_close(h);
 }
 END_TEST
@@ -698,13 +686,13 @@ START_TEST(test_notifications)
     h_run_until_dispatch(h, 0);
     /* mask 0x3: bit 0 fires before the queued message */
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0x3, 0), KM_RV_SUCCESS);
-    EXPECT_UPCALL(park(h, 0), 0, H_FN_A, KERNEL_ID, 0u, 0x1u);
+    IB_EXPECT_UPCALL(park(h, 0), 0, H_FN_A, KERNEL_ID, 0u, 0x1u);
     /* bit 0 is cleared, bit 2 and 3 are outside the mask: the message */
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0x3, 0), KM_RV_SUCCESS);
-    EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 1u | 1u << 16, 3u);
+    IB_EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 1u | 1u << 16, 3u);
     /* closed on the kernel: bit 3 */
     H_EXPECT1(cmd(h, 0, CMD_RECV_FROM, KERNEL_ID, 0x8), KM_RV_SUCCESS);
-    EXPECT_UPCALL(park(h, 0), 0, H_FN_A, KERNEL_ID, 0u, 0x8u);
+    IB_EXPECT_UPCALL(park(h, 0), 0, H_FN_A, KERNEL_ID, 0u, 0x8u);
     /* nothing pending in mask 0x2: waits; a post of 0x6 wakes it with 0x2 */
     H_EXPECT1(cmd(h, 0, CMD_REPLY, TID(1, 0), 0), KM_RV_SUCCESS);
     H_EXPECT1(cmd(h, 0, CMD_RECV_FROM, KERNEL_ID, 0x2), KM_RV_SUCCESS);
@@ -712,10 +700,10 @@ START_TEST(test_notifications)
     H_EXPECT_DISPATCH(d, 1, KM_RESUME_UPCALL); /* its reply */
     H_EXPECT1(cmd(h, 1, CMD_POST, TID(0, 0), 0x6), KM_RV_SUCCESS);
     d = park(h, 1);
-    EXPECT_UPCALL(d, 0, H_FN_A, KERNEL_ID, 0u, 0x2u);
+    IB_EXPECT_UPCALL(d, 0, H_FN_A, KERNEL_ID, 0u, 0x2u);
     /* 0x4 (posted twice) is still pending */
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0xFFFFFFFFu, 0), KM_RV_SUCCESS);
-    EXPECT_UPCALL(park(h, 0), 0, H_FN_A, KERNEL_ID, 0u, 0x4u);
+    IB_EXPECT_UPCALL(park(h, 0), 0, H_FN_A, KERNEL_ID, 0u, 0x4u);
     h_close(h);
 }
 END_TEST
@@ -750,7 +738,7 @@ START_TEST(test_restrict_short_id)
     park(h, 2);
     h_run_until_dispatch(h, 0);
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0, 0), KM_RV_SUCCESS);
-    EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 2u | 2u << 16, 1u);
+    IB_EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 2u | 2u << 16, 1u);
     struct km_regs r = cmd(h, 0, CMD_INFO, TID(1, 0), 0);
     H_EXPECT4(r, KM_RV_SUCCESS_3U32, 7, h_info(h, 1).process_id, 12);
     r = cmd(h, 0, CMD_INFO, TID(2, 0), 0);
@@ -791,7 +779,7 @@ START_TEST(test_restrict_package)
     allow(h, 0, KM_SYS_ALLOW_RO, 0, at(h, 0, 0x100), 13);
     H_EXPECT1(cmd(h, 0, CMD_RESTRICT, 2, 0), KM_RV_SUCCESS);
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0, 0), KM_RV_SUCCESS);
-    EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 5u | 5u << 16, 1u);
+    IB_EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 5u | 5u << 16, 1u);
     H_EXPECT1(cmd(h, 0, CMD_REPLY, TID(1, 0), 0), KM_RV_SUCCESS);
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0, 0), KM_RV_SUCCESS);
     park(h, 0);
@@ -802,7 +790,7 @@ START_TEST(test_restrict_package)
     h_run_until_dispatch(h, 2);
     H_EXPECT1(cmd(h, 2, CMD_SEND, TID(0, 0), 2), KM_RV_SUCCESS);
     d = h_run_until_dispatch(h, 0);
-    EXPECT_UPCALL(d, 0, H_FN_A, TID(2, 0), 3u | 3u << 16, 2u);
+    IB_EXPECT_UPCALL(d, 0, H_FN_A, TID(2, 0), 3u | 3u << 16, 2u);
     h_close(h);
 }
 END_TEST
@@ -847,7 +835,7 @@ static void fairness(bool equal, const int expect[3])
     for (int i = 0; i < 3; i++) {
         H_EXPECT1(cmd(h, 1, CMD_RECV, 0, 0), KM_RV_SUCCESS);
         struct km_dispatch d = park(h, 1);
-        EXPECT_UPCALL(d, 1, H_FN_A, TID(expect[i], 0), 2u | 2u << 16, (uint32_t)expect[i]);
+        IB_EXPECT_UPCALL(d, 1, H_FN_A, TID(expect[i], 0), 2u | 2u << 16, (uint32_t)expect[i]);
     }
     h_close(h);
 }
@@ -891,7 +879,7 @@ START_TEST(test_abandon)
     park(h, 1);
     h_run_until_dispatch(h, 0);
     H_EXPECT1(cmd(h, 0, CMD_RECV, 0, 0), KM_RV_SUCCESS);
-    EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 1u | 1u << 16, OPW(2, 1, R));
+    IB_EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 1u | 1u << 16, OPW(2, 1, R));
     H_EXPECT3(cmd(h, 0, CMD_BORROW_INFO, TID(1, 0), 0), KM_RV_SUCCESS_2U32, R, 1);
     wake_later(h, 0, 2000);
     park(h, 0);

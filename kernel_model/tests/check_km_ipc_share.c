@@ -7,9 +7,7 @@
  * Every process of a bench stays runnable (it never waits): the test gives
  * the CPU to process p by letting the others use up their timeslices, and
  * looks at p's upcalls with a yield-no-wait. */
-#include "km_harness.h"
-
-#include <string.h>
+#include "km_ipc_bench.h"
 
 #define DRV 0xA0020u
 #define C_EXISTS 0u
@@ -116,17 +114,11 @@ static uint32_t pid(const struct harness *h, int p)
     return h_info(h, p).process_id;
 }
 
-static bool can(const struct harness *h, int p, uint32_t addr, uint32_t len, unsigned want)
-{
-    struct km_proc_info info = h_info(h, p);
-    return km_mpu_range_allowed(&h->cfg.mpu, &info.mpu, addr, len, want);
-}
-
 /* No byte of [addr, addr+len) is accessible to p at all. */
 static bool none(const struct harness *h, int p, uint32_t addr, uint32_t len)
 {
     for (uint32_t i = 0; i < len; i++)
-        if (can(h, p, addr + i, 1, R_) || can(h, p, addr + i, 1, W_))
+        if (ib_can(h, p, addr + i, 1, R_) || ib_can(h, p, addr + i, 1, W_))
             return false;
     return true;
 }
@@ -147,12 +139,7 @@ static void expect_upcall(struct harness *h, int p, uint64_t fn, uint32_t a0, ui
                           uint32_t a2)
 {
     run_as(h, p);
-    struct km_dispatch d = h_syscall(h, p, KM_SYS_YIELD, KM_YIELD_NO_WAIT, 0, 0, 0);
-    H_EXPECT_DISPATCH(d, p, KM_RESUME_UPCALL);
-    ck_assert_uint_eq(d.upcall.fn, fn);
-    ck_assert_uint_eq(d.upcall.args[0], a0);
-    ck_assert_uint_eq(d.upcall.args[1], a1);
-    ck_assert_uint_eq(d.upcall.args[2], a2);
+    IB_EXPECT_UPCALL(h_syscall(h, p, KM_SYS_YIELD, KM_YIELD_NO_WAIT, 0, 0, 0), p, fn, a0, a1, a2);
 }
 
 /* p has no upcall waiting. */
@@ -224,7 +211,7 @@ START_TEST(test_activate_shape_and_owner_mapping)
             ck_assert_ptr_nonnull(strstr(h->notice, "inside its own process block"));
         } else {
             ck_assert_uint_eq(hw & COPIED, 0);
-            ck_assert(can(h, 0, addr, size, RW_));
+            ck_assert(ib_can(h, 0, addr, size, RW_));
             ck_assert(none(h, 0, addr + size, 1));
             ck_assert_uint_ne(after.mpu_generation, before.mpu_generation);
             ck_assert_uint_eq(after.stats.ipc_share_mapped, 1);
@@ -317,7 +304,7 @@ START_TEST(test_grant_exclusive_all_mpus)
         struct km_regs r = cmd(h, 0, C_GRANT, 0 | EXCL << 8, pid(h, 1));
         H_EXPECT2(r, KM_RV_SUCCESS_U32, EXCL << 8);
         ck_assert_uint_ne(h_info(h, 1).mpu_generation, gen);
-        ck_assert(can(h, 1, addr, size, RW_));
+        ck_assert(ib_can(h, 1, addr, size, RW_));
         ck_assert(none(h, 1, addr - 4, 4));
         ck_assert(none(h, 1, addr + size, 4));
         ck_assert(none(h, 0, addr, size));
@@ -327,7 +314,7 @@ START_TEST(test_grant_exclusive_all_mpus)
         H_EXPECT2(cmd(h, 0, C_REVOKE, 0, pid(h, 1)), KM_RV_SUCCESS_U32, 1);
         ck_assert(none(h, 1, addr, size));
         if (owner_maps)
-            ck_assert(can(h, 0, addr, size, RW_));
+            ck_assert(ib_can(h, 0, addr, size, RW_));
         else
             ck_assert(none(h, 0, addr, size));
         expect_upcall(h, 1, H_FN_B, pid(h, 0), EXCL << 8, END_REVOKED);
@@ -348,30 +335,30 @@ START_TEST(test_grant_readonly_all_mpus)
         uint32_t addr, size;
         bool owner_maps = !(activate(h, 0, 256, 0, &addr, &size) & COPIED);
         H_EXPECT2(cmd(h, 0, C_GRANT, RO << 8, pid(h, 1)), KM_RV_SUCCESS_U32, RO << 8);
-        ck_assert(can(h, 1, addr, size, R_));
-        ck_assert(!can(h, 1, addr, 1, W_));
-        ck_assert(!can(h, 1, addr + size - 1, 1, W_));
+        ck_assert(ib_can(h, 1, addr, size, R_));
+        ck_assert(!ib_can(h, 1, addr, 1, W_));
+        ck_assert(!ib_can(h, 1, addr + size - 1, 1, W_));
         ck_assert(none(h, 1, addr + size, 4));
         if (owner_maps) {
-            ck_assert(can(h, 0, addr, size, R_));
-            ck_assert(!can(h, 0, addr, 1, W_));
-            ck_assert(!can(h, 0, addr + size - 1, 1, W_));
+            ck_assert(ib_can(h, 0, addr, size, R_));
+            ck_assert(!ib_can(h, 0, addr, 1, W_));
+            ck_assert(!ib_can(h, 0, addr + size - 1, 1, W_));
         }
         expect_fail(cmd(h, 0, C_GRANT, EXCL << 8, pid(h, 2)), KM_EBUSY);
         expect_fail(cmd(h, 0, C_GRANT, RO << 8, pid(h, 1)), KM_EALREADY);
         H_EXPECT2(cmd(h, 0, C_GRANT, RO << 8, pid(h, 2)), KM_RV_SUCCESS_U32, RO << 8);
-        ck_assert(can(h, 2, addr, size, R_));
-        ck_assert(!can(h, 2, addr, 1, W_));
+        ck_assert(ib_can(h, 2, addr, size, R_));
+        ck_assert(!ib_can(h, 2, addr, 1, W_));
         expect_upcall(h, 2, H_FN_A, pid(h, 0), RO << 8, addr);
         /* peer 1 releases: the owner stays read-only for peer 2 */
         H_EXPECT1(cmd(h, 1, C_RELEASE, 0, pid(h, 0)), KM_RV_SUCCESS);
         ck_assert(none(h, 1, addr, size));
         if (owner_maps)
-            ck_assert(!can(h, 0, addr, 1, W_) && can(h, 0, addr, size, R_));
+            ck_assert(!ib_can(h, 0, addr, 1, W_) && ib_can(h, 0, addr, size, R_));
         expect_upcall(h, 0, H_FN_B, pid(h, 1), RO << 8, END_RELEASED);
         H_EXPECT1(cmd(h, 2, C_RELEASE, 0, pid(h, 0)), KM_RV_SUCCESS);
         if (owner_maps)
-            ck_assert(can(h, 0, addr, size, RW_));
+            ck_assert(ib_can(h, 0, addr, size, RW_));
         expect_upcall(h, 0, H_FN_B, pid(h, 2), RO << 8, END_RELEASED);
         /* an EXCLUSIVE grant is possible again */
         H_EXPECT2(cmd(h, 0, C_GRANT, EXCL << 8, pid(h, 2)), KM_RV_SUCCESS_U32, EXCL << 8);
@@ -474,7 +461,7 @@ START_TEST(test_revoke_release_info_errors)
     /* revoke one peer: the other keeps it */
     H_EXPECT2(cmd(h, 0, C_REVOKE, 0, p2), KM_RV_SUCCESS_U32, 1);
     ck_assert(none(h, 2, addr, size));
-    ck_assert(can(h, 1, addr, size, R_));
+    ck_assert(ib_can(h, 1, addr, size, R_));
     expect_fail(cmd(h, 2, C_RELEASE, 0, p0), KM_EALREADY);
     expect_no_upcall(h, 0); /* a revoke does not tell the owner */
     h_close(h);
@@ -567,7 +554,7 @@ START_TEST(test_fallback_armv7m_shape)
     ck_assert_uint_eq(activate(h, 0, 100, 0, &a2, &s2), 1);
     ck_assert_uint_eq(s2, 128);
     H_EXPECT2(cmd(h, 0, C_GRANT, 1 | EXCL << 8, pid(h, 1)), KM_RV_SUCCESS_U32, 1 | EXCL << 8);
-    ck_assert(can(h, 1, a2, s2, RW_));
+    ck_assert(ib_can(h, 1, a2, s2, RW_));
     h_close(h);
 }
 END_TEST
@@ -607,7 +594,7 @@ START_TEST(test_fallback_armv7m_regions_exhausted)
         activate(h, 0, 32, F_UNMAPPED, &addr[i], &size[i]);
     for (uint32_t i = 0; i < 5; i++) {
         H_EXPECT2(cmd(h, 0, C_GRANT, i | EXCL << 8, pid(h, 1)), KM_RV_SUCCESS_U32, i | EXCL << 8);
-        ck_assert(can(h, 1, addr[i], size[i], RW_));
+        ck_assert(ib_can(h, 1, addr[i], size[i], RW_));
     }
     unsigned notices = h->notices;
     H_EXPECT2(cmd(h, 0, C_GRANT, 5 | EXCL << 8, pid(h, 1)), KM_RV_SUCCESS_U32,
@@ -621,7 +608,7 @@ START_TEST(test_fallback_armv7m_regions_exhausted)
     H_EXPECT1(cmd(h, 0, C_REVOKE, 2, 0), KM_RV_SUCCESS_U32);
     ck_assert(none(h, 1, addr[2], size[2]));
     H_EXPECT2(cmd(h, 0, C_GRANT, 5 | EXCL << 8, pid(h, 1)), KM_RV_SUCCESS_U32, 5 | EXCL << 8);
-    ck_assert(can(h, 1, addr[5], size[5], RW_));
+    ck_assert(ib_can(h, 1, addr[5], size[5], RW_));
     h_close(h);
 }
 END_TEST
@@ -639,7 +626,7 @@ START_TEST(test_owner_region_lost_falls_back)
     H_EXPECT1(cmd(h, 0, C_GRANT, EXCL << 8, pid(h, 1)), KM_RV_SUCCESS_U32); /* owner: 0 of 2 */
     /* the owner takes two grants of app1's chunks: both its regions */
     H_EXPECT2(cmd(h, 1, C_GRANT, 1 | RO << 8, pid(h, 0)), KM_RV_SUCCESS_U32, 1 | RO << 8);
-    ck_assert(can(h, 0, a2, s2, R_));
+    ck_assert(ib_can(h, 0, a2, s2, R_));
     H_EXPECT2(cmd(h, 1, C_GRANT, 0 | RO << 8, pid(h, 0)), KM_RV_SUCCESS_U32, RO << 8);
     H_EXPECT1(cmd(h, 1, C_RELEASE, 0, pid(h, 0)), KM_RV_SUCCESS);
     ck_assert(none(h, 0, a0, s0));
@@ -733,7 +720,7 @@ static void peer_gone(bool restart)
         run_as(h, 1);
         h_syscall(h, 1, KM_SYS_EXIT, 0, 0, 0, 0);
     }
-    ck_assert(can(h, 0, addr, size, RW_));
+    ck_assert(ib_can(h, 0, addr, size, RW_));
     ck_assert(none(h, 1, addr, size));
     expect_upcall(h, 0, H_FN_B, old, EXCL << 8, END_GONE);
     expect_fail(cmd(h, 0, C_GRANT, EXCL << 8, old), KM_ENODEVICE);
@@ -742,7 +729,7 @@ static void peer_gone(bool restart)
         run_as(h, 1); /* the new incarnation boots */
         ck_assert_uint_ne(pid(h, 1), old);
         H_EXPECT1(cmd(h, 0, C_GRANT, EXCL << 8, pid(h, 1)), KM_RV_SUCCESS_U32);
-        ck_assert(can(h, 1, addr, size, RW_));
+        ck_assert(ib_can(h, 1, addr, size, RW_));
     }
     h_close(h);
 }

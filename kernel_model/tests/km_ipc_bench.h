@@ -1,7 +1,10 @@
-/* km_ipc_bench.h: helpers the suites of the draft IPC design's capsules
- * (registries, relay request, relay message) share: a bench with the
- * "relay" mechanism, handing the CPU from one process to another, and
- * waiting for an upcall. Header-only: each suite is its own binary. */
+/* km_ipc_bench.h: helpers the IPC suites share. For the draft IPC
+ * design's capsules (registries, relay request, relay message) and the
+ * contract suite: a bench with the "relay" mechanism, handing the CPU from
+ * one process to another, and waiting for an upcall. For every IPC suite:
+ * checking an upcall dispatch, reading a little-endian word, allowing a
+ * registry name, and asking a process's MPU configuration about a range.
+ * Header-only: each suite is its own binary. */
 #ifndef KM_IPC_BENCH_H
 #define KM_IPC_BENCH_H
 
@@ -14,6 +17,19 @@
 #define H_DRV_REG_PKG 0xA0001u
 #define H_DRV_RELAY 0xA0010u
 #define H_DRV_MAILBOX 0xA0011u
+#define IB_REG_NAME_LEN 20u /* the string-name registry's name length */
+
+/* Dispatch dd must be upcall func of process p with arguments (a0, a1,
+ * a2). A macro, so that a failure names the line of the test. */
+#define IB_EXPECT_UPCALL(dd, p, func, a0, a1, a2)                                                  \
+    do {                                                                                           \
+        struct km_dispatch u_ = (dd);                                                              \
+        H_EXPECT_DISPATCH(u_, (p), KM_RESUME_UPCALL);                                              \
+        ck_assert_uint_eq(u_.upcall.fn, (func));                                                   \
+        ck_assert_uint_eq(u_.upcall.args[0], (a0));                                                \
+        ck_assert_uint_eq(u_.upcall.args[1], (a1));                                                \
+        ck_assert_uint_eq(u_.upcall.args[2], (a2));                                                \
+    } while (0)
 
 /* The baton: a test capsule whose command 1(target) queues a null upcall
  * (subscribe 0) on process `target`. A process hands the CPU over by
@@ -132,12 +148,7 @@ static inline void ib_boot_all(struct harness *h, unsigned n)
 static inline void ib_expect_upcall(struct harness *h, int p, uint64_t fn, uint32_t a0, uint32_t a1,
                                     uint32_t a2)
 {
-    struct km_dispatch d = h_syscall(h, p, KM_SYS_YIELD, KM_YIELD_WAIT, 0, 0, 0);
-    H_EXPECT_DISPATCH(d, p, KM_RESUME_UPCALL);
-    ck_assert_uint_eq(d.upcall.fn, fn);
-    ck_assert_uint_eq(d.upcall.args[0], a0);
-    ck_assert_uint_eq(d.upcall.args[1], a1);
-    ck_assert_uint_eq(d.upcall.args[2], a2);
+    IB_EXPECT_UPCALL(h_syscall(h, p, KM_SYS_YIELD, KM_YIELD_WAIT, 0, 0, 0), p, fn, a0, a1, a2);
 }
 
 /* Asserts that process p has no task queued (no upcall pending). */
@@ -165,6 +176,31 @@ static inline const struct h_event *ib_ipc(const struct harness *h, unsigned nth
     const struct h_event *e = h_event_nth(h, KM_EV_IPC, -2, nth);
     ck_assert_msg(e != NULL, "no IPC event #%u", nth);
     return e;
+}
+
+/* Writes `name` zero padded to IB_REG_NAME_LEN bytes at p's ram + off and
+ * allows it as p's string-name registry name; returns its address. */
+static inline uint32_t ib_allow_name(struct harness *h, int p, uint32_t off, const char *name)
+{
+    uint8_t padded[IB_REG_NAME_LEN] = {0};
+    memcpy(padded, name, strlen(name));
+    return ib_put(h, p, KM_SYS_ALLOW_RO, H_DRV_REG_NAME, 0, off, padded, IB_REG_NAME_LEN);
+}
+
+/* The little-endian 32-bit word at b (streaming slice headers and mailbox
+ * records). */
+static inline uint32_t ib_le32(const uint8_t *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* May p access [addr, addr + len) with `want` (KM_ACCESS_*) through its
+ * MPU configuration now? */
+static inline bool ib_can(const struct harness *h, int p, uint32_t addr, uint32_t len,
+                          unsigned want)
+{
+    struct km_proc_info info = h_info(h, p);
+    return km_mpu_range_allowed(&h->cfg.mpu, &info.mpu, addr, len, want);
 }
 
 #endif

@@ -11,7 +11,7 @@
  *   other       answers with nothing
  * Notifications (any op) are counted.
  *
- * Usage: svc_server [name [crash_after [reply_delay_ms [log]]]]
+ * Usage: svc_server [name [crash_after [reply_delay_ms [log [short_id]]]]]
  *   name            the service name (default "org.ipcsim.echo"); on the
  *                   legacy and sendrecv mechanisms it must be the app's
  *                   package_name
@@ -20,6 +20,8 @@
  *   reply_delay_ms  wait this long before answering each request (0)
  *   log             "log": print each request's operation, length and
  *                   the outcome of its reply
+ *   short_id        serve only clients with this ShortId (0, the
+ *                   default: everybody; ipcsvc_restrict)
  */
 #include <ipcsvc.h>
 
@@ -103,6 +105,11 @@ int main(int argc, char **argv)
     if (rc != RETURNCODE_SUCCESS) {
         printf("cannot register %s: %s\n", name, tock_strrcode(rc));
         return 1;
+    }
+    unsigned long only = argc > 5 ? strtoul(argv[5], NULL, 10) : 0;
+    if (only != 0) {
+        rc = ipcsvc_restrict(&srv, (uint32_t)only);
+        printf("restricted to ShortId %lu: %s\n", only, tock_strrcode(rc));
     }
     printf("serving %s over %s\n", name, ipcsvc_backend_name());
     return ipcsvc_serve(&srv, handle, NULL);

@@ -32,6 +32,8 @@
 #include <libtock/kernel/ipc.h>
 #include <libtock/tock.h>
 
+#include "ipcsvc_internal.h"
+
 #define WIN_MIN 512u
 #define WIN_PAYLOAD_AT ((uint32_t)sizeof(struct ipcsvc_wire))
 #define WIN_BUFS_AT (WIN_PAYLOAD_AT + IPCSVC_MSG_MAX)
@@ -89,14 +91,6 @@ static bool leg_present(void)
 
 /* ---- Client ---- */
 
-static void on_answer(int svc, int len, int addr, void *ud)
-{
-    (void)svc;
-    (void)len;
-    (void)addr;
-    conn_of(ud)->answered = true;
-}
-
 static int leg_connect(ipcsvc_conn_t *c, const char *name)
 {
     size_t svc = 0;
@@ -106,18 +100,7 @@ static int leg_connect(ipcsvc_conn_t *c, const char *name)
     struct leg_conn *lc = conn_of(c);
     lc->svc = (uint32_t)svc;
     c->server = svc;
-    return ipc_register_client_callback(svc, on_answer, c);
-}
-
-static int leg_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_buf_mode mode,
-                         void **out)
-{
-    uint8_t *p = calloc(1, len);
-    if (p == NULL)
-        return RETURNCODE_ENOMEM;
-    c->bufs[slot] = (struct ipcsvc_buf){.ptr = p, .len = len, .mode = (uint8_t)mode};
-    *out = p;
-    return RETURNCODE_SUCCESS;
+    return ipc_register_client_callback(svc, ipcsvc_upcall_set_flag, (void *)&lc->answered);
 }
 
 /* Makes the window large enough for the header, the payload area and
@@ -314,7 +297,7 @@ const struct ipcsvc_backend ipcsvc_backend_legacy = {
     .name = "legacy",
     .present = leg_present,
     .connect = leg_connect,
-    .buf_alloc = leg_buf_alloc,
+    .buf_alloc = ipcsvc_heap_buf_alloc,
     .call = leg_call,
     .notify = leg_notify,
     .reg = leg_register,

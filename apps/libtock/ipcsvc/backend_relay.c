@@ -31,6 +31,7 @@
 #include <libtock/ipc/relay_request.h>
 #include <libtock/tock.h>
 
+#include "ipcsvc_internal.h"
 #include "relay_internal.h"
 
 #define W ((uint32_t)sizeof(struct ipcsvc_wire))
@@ -99,17 +100,6 @@ int relay_connect(ipcsvc_conn_t *c, const char *name)
     if (rc == RETURNCODE_SUCCESS)
         c->server = id;
     return rc;
-}
-
-static int relay_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_buf_mode mode,
-                           void **out)
-{
-    uint8_t *p = calloc(1, len);
-    if (p == NULL)
-        return RETURNCODE_ENOMEM;
-    c->bufs[slot] = (struct ipcsvc_buf){.ptr = p, .len = len, .mode = (uint8_t)mode};
-    *out = p;
-    return RETURNCODE_SUCCESS;
 }
 
 static bool travels(ipcsvc_conn_t *c, unsigned slot, const struct relay_hooks *h)
@@ -247,22 +237,6 @@ int relay_notify(ipcsvc_conn_t *c, uint32_t op, const void *msg, uint32_t len)
 
 /* ---- Server ---- */
 
-static void on_request(int lo, int hi, int unused, void *opaque)
-{
-    (void)lo;
-    (void)hi;
-    (void)unused;
-    server_of(opaque)->pending = true;
-}
-
-static void on_message(int status, int lo, int hi, void *opaque)
-{
-    (void)status;
-    (void)lo;
-    (void)hi;
-    server_of(opaque)->pending = true;
-}
-
 int relay_register(ipcsvc_server_t *s, const char *name)
 {
     struct relay_server *rs = server_of(s);
@@ -275,7 +249,9 @@ int relay_register(ipcsvc_server_t *s, const char *name)
         if (!landing || !staging || !slices[0] || !slices[1])
             return RETURNCODE_ENOMEM;
     }
-    int rc = libtock_ipc_relay_request_set_upcall_request(on_request, s);
+    /* a request waiting and a mailbox message both just wake next() */
+    int rc =
+        libtock_ipc_relay_request_set_upcall_request(ipcsvc_upcall_set_flag, (void *)&rs->pending);
     if (rc == RETURNCODE_SUCCESS)
         rc = libtock_ipc_relay_request_command_enable();
     if (rc != RETURNCODE_SUCCESS)
@@ -283,7 +259,7 @@ int relay_register(ipcsvc_server_t *s, const char *name)
     if (libtock_ipc_relay_message_driver_exists()) {
         rs->slice = slices[0];
         libtock_ipc_relay_message_slice_init(rs->slice, SLICE_LEN);
-        rc = libtock_ipc_relay_message_set_upcall(on_message, s);
+        rc = libtock_ipc_relay_message_set_upcall(ipcsvc_upcall_set_flag, (void *)&rs->pending);
         if (rc == RETURNCODE_SUCCESS)
             rc = libtock_ipc_relay_message_set_readwrite_allow(rs->slice, SLICE_LEN);
         if (rc == RETURNCODE_SUCCESS)
@@ -477,14 +453,21 @@ static int relay_buf_write(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, u
     return RETURNCODE_SUCCESS;
 }
 
+int relay_restrict_to(ipcsvc_server_t *s, uint32_t short_id)
+{
+    (void)s;
+    return libtock_ipc_relay_restrict(short_id); /* Relay Request 0x25 (ipcsim's) */
+}
+
 const struct ipcsvc_backend ipcsvc_backend_relay = {
     .name = "relay",
     .present = relay_present,
     .connect = relay_connect,
-    .buf_alloc = relay_buf_alloc,
+    .buf_alloc = ipcsvc_heap_buf_alloc,
     .call = relay_call,
     .notify = relay_notify,
     .reg = relay_register,
+    .restrict_to = relay_restrict_to,
     .next = relay_next,
     .reply = relay_reply,
     .buf_read = relay_buf_read,

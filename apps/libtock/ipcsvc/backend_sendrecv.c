@@ -32,11 +32,12 @@
  */
 #include <ipcsvc.h>
 
-#include <stdlib.h>
 #include <string.h>
 
 #include <libtock/ipc/sendrecv.h>
 #include <libtock/tock.h>
+
+#include "ipcsvc_internal.h"
 
 #define SR_NOTIFY_FLAG 0x8000u
 #define SR_NOTIFY_WAIT_MS 1000u
@@ -84,17 +85,6 @@ static int sr_connect(ipcsvc_conn_t *c, const char *name)
     if (rc != RETURNCODE_SUCCESS)
         return rc;
     c->server = task;
-    return RETURNCODE_SUCCESS;
-}
-
-static int sr_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_buf_mode mode,
-                        void **out)
-{
-    uint8_t *p = calloc(1, len);
-    if (p == NULL)
-        return RETURNCODE_ENOMEM;
-    c->bufs[slot] = (struct ipcsvc_buf){.ptr = p, .len = len, .mode = (uint8_t)mode};
-    *out = p;
     return RETURNCODE_SUCCESS;
 }
 
@@ -229,14 +219,21 @@ static int sr_buf_write(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, uint
     return rc;
 }
 
+static int sr_restrict_to(ipcsvc_server_t *s, uint32_t short_id)
+{
+    (void)s;
+    return libtock_sendrecv_restrict_short_id(short_id); /* command 11 */
+}
+
 const struct ipcsvc_backend ipcsvc_backend_sendrecv = {
     .name = "sendrecv",
     .present = sr_present,
     .connect = sr_connect,
-    .buf_alloc = sr_buf_alloc,
+    .buf_alloc = ipcsvc_heap_buf_alloc,
     .call = sr_call,
     .notify = sr_notify,
     .reg = sr_register,
+    .restrict_to = sr_restrict_to,
     .next = sr_next,
     .reply = sr_reply,
     .buf_read = sr_buf_read,

@@ -224,6 +224,7 @@ const struct ipcsvc_backend ipcsvc_backend_share = {
     .call = share_call,
     .notify = relay_notify,
     .reg = relay_register,
+    .restrict_to = relay_restrict_to,
     .next = share_next,
     .reply = relay_reply,
     .buf_read = share_buf_read,

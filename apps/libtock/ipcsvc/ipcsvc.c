@@ -1,13 +1,17 @@
 /* ipcsvc.c: the front of the service API (ipcsvc.h): picks the backend the
  * kernel offers, retries discovery, waits with timeouts, runs the serve
- * loop, and checks arguments once for every backend. */
+ * loop, and checks arguments once for every backend; it also holds what
+ * several backends share (ipcsvc_internal.h). */
 #include <ipcsvc.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <libtock-sync/services/alarm.h>
 #include <libtock/services/alarm.h>
 #include <libtock/tock.h>
+
+#include "ipcsvc_internal.h"
 
 /* In order of preference: a kernel with shared memory also has the relay. */
 static const struct ipcsvc_backend *const backends[] = {
@@ -40,6 +44,14 @@ static void on_timeout(uint32_t now, uint32_t scheduled, void *opaque)
     (void)now;
     (void)scheduled;
     *(volatile bool *)opaque = true;
+}
+
+void ipcsvc_upcall_set_flag(int arg0, int arg1, int arg2, void *flag)
+{
+    (void)arg0;
+    (void)arg1;
+    (void)arg2;
+    *(volatile bool *)flag = true;
 }
 
 int ipcsvc_wait(volatile bool *done, uint32_t timeout_ms)
@@ -100,6 +112,17 @@ int ipcsvc_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_
     return c->be->buf_alloc(c, slot, len, mode, out);
 }
 
+int ipcsvc_heap_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_buf_mode mode,
+                          void **out)
+{
+    uint8_t *p = calloc(1, len);
+    if (p == NULL)
+        return RETURNCODE_ENOMEM;
+    c->bufs[slot] = (struct ipcsvc_buf){.ptr = p, .len = len, .mode = (uint8_t)mode};
+    *out = p;
+    return RETURNCODE_SUCCESS;
+}
+
 int ipcsvc_call(ipcsvc_conn_t *c, uint32_t op, const void *req, uint32_t req_len, void *resp,
                 uint32_t resp_cap, uint32_t *resp_len, uint32_t timeout_ms)
 {
@@ -134,6 +157,15 @@ int ipcsvc_register(ipcsvc_server_t *s, const char *name)
     s->be = be;
     strcpy(s->name, name);
     return be->reg(s, s->name); /* app memory: the kernel may read it */
+}
+
+int ipcsvc_restrict(ipcsvc_server_t *s, uint32_t short_id)
+{
+    if (s->be == NULL)
+        return RETURNCODE_EINVAL;
+    if (s->be->restrict_to == NULL)
+        return RETURNCODE_ENOSUPPORT;
+    return s->be->restrict_to(s, short_id);
 }
 
 int ipcsvc_next(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t timeout_ms)

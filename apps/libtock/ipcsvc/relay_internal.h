@@ -46,6 +46,8 @@ int relay_notify(ipcsvc_conn_t *c, uint32_t op, const void *msg, uint32_t len);
 /* The next request or notification; hooks may be NULL. */
 int relay_next_with_hooks(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t timeout_ms,
                           const struct relay_hooks *hooks);
+/* Serves only clients with this ShortId (0: everybody). */
+int relay_restrict_to(ipcsvc_server_t *s, uint32_t short_id);
 /* Answers request r: the payload and the WRITE buffers that travelled. */
 int relay_reply(ipcsvc_server_t *s, ipcsvc_req_t *r, const void *resp, uint32_t len);
 
