@@ -75,7 +75,10 @@
 /* A process's state, in its grant's driver_state words (so that it goes
  * with the grant when the process terminates or restarts). */
 enum rr_kind { RR_NONE = 0, RR_CLIENT = 1, RR_SERVER = 2 };
-#define RR_W_FLAGS 0    /* kind in bits 0-1, requests enabled in bit 8 */
+#define RR_W_FLAGS                                                                                 \
+    0                   /* kind in bits 0-1, requests enabled in bit 8, request number             \
+                           in bits 32-63 (a client: its current request; a server:                 \
+                           the request of its transaction) */
 #define RR_W_PEER 1     /* the transaction's other end (IPC identifier) */
 #define RR_W_RESTRICT 2 /* ShortId accepted (extension), 0 = any */
 #define RR_W_CURSOR 3   /* round robin: process index to search from */
@@ -108,6 +111,21 @@ static void rr_set_kind(struct km_grant *g, enum rr_kind kind, uint64_t peer)
 {
     g->driver_state[RR_W_FLAGS] = (g->driver_state[RR_W_FLAGS] & ~(uint64_t)3u) | kind;
     g->driver_state[RR_W_PEER] = peer;
+}
+
+/* The request number in a grant's flags word. The draft keeps no such
+ * number; ipcsim needs one so that a response to a request the client
+ * cancelled cannot answer the client's next request (the header's "no
+ * longer waits (cancelled)" case). */
+static uint32_t rr_seq(const struct km_grant *g)
+{
+    return (uint32_t)(g->driver_state[RR_W_FLAGS] >> 32);
+}
+
+static void rr_set_seq(struct km_grant *g, uint32_t seq)
+{
+    g->driver_state[RR_W_FLAGS] =
+        (g->driver_state[RR_W_FLAGS] & 0xffffffffu) | ((uint64_t)seq << 32);
 }
 
 /* Closes client c's open request report as dropped. */
@@ -183,6 +201,7 @@ static void rr_send(struct km_kernel *k, struct km_process *p, struct km_grant *
     uint64_t cid = km_ipc_id(p);
     (void)km_schedule_upcall(k, s, RR_NUM, RR_UP_REQUEST, (uint32_t)cid, (uint32_t)(cid >> 32), 0);
     rr_set_kind(g, RR_CLIENT, sid);
+    rr_set_seq(g, rr_seq(g) + 1u);
     km_ipc_event(k, KM_IPC_QUEUED, p->index, s->index, true, "request", g->ro[RR_RO_DATA].len,
                  NULL);
     struct rr_books *b = rr_books(k);
@@ -267,6 +286,7 @@ static void rr_next(struct km_kernel *k, struct km_process *p, struct km_grant *
     }
     uint64_t cid = km_ipc_id(c);
     rr_set_kind(g, RR_SERVER, cid);
+    rr_set_seq(g, rr_seq(cg)); /* the request this transaction answers */
     g->driver_state[RR_W_CURSOR] = (uint64_t)c->index + 1u;
     struct rr_books *b = rr_books(k);
     if (b != NULL && b->open[c->index]) {
@@ -291,7 +311,9 @@ static void rr_respond(struct km_kernel *k, struct km_process *p, struct km_gran
     rr_set_kind(g, RR_NONE, 0); /* closed whatever happens next */
     struct km_grant *cg = NULL;
     struct km_process *c = rr_find(k, p, cid, &cg);
-    if (c == NULL || !rr_waits_for(c, cg, p)) {
+    /* the client must still wait for the request the transaction took: a
+     * client that cancelled and sent again waits for another one */
+    if (c == NULL || !rr_waits_for(c, cg, p) || rr_seq(cg) != rr_seq(g)) {
         km_ret_failure(ret, KM_ENODEVICE);
         return;
     }

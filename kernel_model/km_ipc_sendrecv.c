@@ -81,8 +81,9 @@
  *   12 client info (task id): Success_3u32(ShortId, ProcessId, capacity of
  *      its reply buffer if it waits for the caller's reply, else 0)
  *   13 abandon: the caller gives up its pending send (queued: withdrawn;
- *      awaiting the reply: the leases are revoked and the reply will be
- *      ignored); INVAL if none
+ *      awaiting the reply: the leases are revoked, and that server's next
+ *      reply or reply-fault to the caller is taken as the abandoned
+ *      message's and dropped); INVAL if none
  *   14 own task id: Success_u32
  *
  * Where this differs from Hubris (docs/ipc-sendrecv.md has the list): a
@@ -128,6 +129,13 @@ struct sr_proc {
     enum sr_client_state cstate;
     int server;      /* SR_SENDING / SR_IN_REPLY: the server's index */
     uint32_t opword; /* operation | nleases << 16 | attributes << 20 */
+    /* A send abandoned while `stale_server` had it in service: that
+     * server's next reply (or reply-fault) answers the abandoned message
+     * and is dropped, and until then it may not borrow from this client.
+     * REPLY names only the task, so without this a late reply would
+     * answer the client's next send. */
+    bool stale;
+    int stale_server;
     /* as a server */
     bool receiving; /* waiting in receive */
     bool closed;    /* ... closed: only from `from` */
@@ -372,6 +380,10 @@ static void sr_abandon(struct km_kernel *k, struct sr_state *st, struct km_proce
     if (pp->cstate == SR_SENDING)
         km_ipc_event(k, KM_IPC_DROPPED, p->index, pp->server, true, "send", 0,
                      "abandoned by the sender");
+    if (pp->cstate == SR_IN_REPLY) {
+        pp->stale = true;
+        pp->stale_server = pp->server;
+    }
     pp->cstate = SR_IDLE;
     km_ret_success(ret);
 }
@@ -414,7 +426,11 @@ static int sr_reply_target(struct km_kernel *k, struct sr_state *st, struct km_p
     int rc = sr_resolve(k, st, id, &ci, ret);
     if (rc == -KM_EINVAL)
         return rc;
-    const struct sr_proc *cp = &st->procs[ci];
+    struct sr_proc *cp = &st->procs[ci];
+    if (rc == 0 && cp->stale && cp->stale_server == p->index) {
+        cp->stale = false; /* the abandoned message's answer */
+        return 1;
+    }
     if (rc < 0 || cp->cstate != SR_IN_REPLY || cp->server != p->index)
         return 1;
     *out = &k->procs[ci];
@@ -482,7 +498,8 @@ static int sr_lease(struct km_kernel *k, struct sr_state *st, struct km_process 
     if (rc < 0)
         return rc;
     const struct sr_proc *cp = &st->procs[ci];
-    if (cp->cstate != SR_IN_REPLY || cp->server != p->index || lease >= sr_nleases(cp->opword)) {
+    if (cp->cstate != SR_IN_REPLY || cp->server != p->index || lease >= sr_nleases(cp->opword) ||
+        (cp->stale && cp->stale_server == p->index)) {
         km_ret_failure(ret, KM_EINVAL); /* not lending to p (DEFECT), no such lease */
         return -KM_EINVAL;
     }
@@ -704,6 +721,8 @@ static void sr_lifecycle(struct km_kernel *k, struct km_process *p, enum km_life
             qp->cstate = SR_IDLE;
             (void)km_schedule_upcall(k, q, SR_NUM, SR_SUB_CLIENT, dead, 0, SR_REPLY_DEAD);
         }
+        if (qp->stale && qp->stale_server == p->index)
+            qp->stale = false; /* that server will not answer any more */
         if (qp->receiving && qp->closed && qp->from == old_id) {
             qp->receiving = false;
             (void)km_schedule_upcall(k, q, SR_NUM, SR_SUB_SERVER, dead, 0, 0);

@@ -392,6 +392,12 @@ struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errle
         snprintf(err, errlen, "clock_hz, alarm_hz and the process count must be non-zero");
         return NULL;
     }
+    if (cfg->nprocs > KM_MAX_PROCS) {
+        /* capsules keep per-process tables of KM_MAX_PROCS entries */
+        snprintf(err, errlen, "%u processes, more than the %u a kernel holds", cfg->nprocs,
+                 (unsigned)KM_MAX_PROCS);
+        return NULL;
+    }
     if (cfg->mpu.ops == NULL) {
         snprintf(err, errlen, "no MPU model");
         return NULL;

@@ -491,10 +491,13 @@ static void state_change(struct trace *t, uint64_t ns, int p, enum km_state from
                        to == KM_STATE_TERMINATED ? "none (terminated)" : "none (faulted)");
 }
 
-static struct flow *flow_find(struct trace *t, int sender, int target)
+/* The oldest open flow of this name from sender to target (a request and
+ * a mailbox message between the same pair are separate flows). */
+static struct flow *flow_find(struct trace *t, int sender, int target, const char *name)
 {
     for (size_t i = 0; i < t->n_flows; i++)
-        if (t->flows[i].sender == sender && t->flows[i].target == target)
+        if (t->flows[i].sender == sender && t->flows[i].target == target &&
+            t->flows[i].name == name)
             return &t->flows[i];
     return NULL;
 }
@@ -559,7 +562,7 @@ static void ipc_event(struct trace *t, uint64_t ns, const struct km_event *ev)
         return;
     }
     bool delivered = ev->u.ipc.phase == KM_IPC_DELIVERED;
-    struct flow *fl = flow_find(t, s, g);
+    struct flow *fl = flow_find(t, s, g, flow_name(ev->u.ipc.op));
     if (fl)
         flow_finish(t, fl, ns, delivered ? "delivered" : "dropped");
     if (instant(t, "ipc", delivered ? "ipc delivered" : "ipc dropped", ns, call_tid(g), false)) {

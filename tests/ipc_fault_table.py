@@ -50,6 +50,8 @@ ROWS = [
     ("client dies while queued: does the server get its request?", "client_dies_queued",
      "reply:8"),
 ]
+ROWS.append(("client gives up during a bulk call: the server's reply", "client_gives_up_bulk",
+             "reply:2"))
 ROWS.append(("server restricted to ShortId 7: calls of a client with ShortId 7 / 9",
              "restricted", "clients:trusted,intruder"))
 ROWS = [r + (None,) for r in ROWS]
@@ -83,6 +85,8 @@ def summarise(results, what):
         return " / ".join(out)
     op = what.split(":")[1]
     m = re.search(r"^request op=%s len=\d+: reply (.*)$" % op, apps["server"]["console"], re.M)
+    if apps["server"]["fault_count"]:
+        return "server faulted"
     return "served, reply %s" % code(m.group(1)) if m else "not served"
 
 

@@ -102,6 +102,10 @@ const char *ipcsvc_backend_name(void);
 /* Finds the service `name`, retrying every 10 ms until timeout_ms (0 = one
  * attempt), because a client may start before its service registers. */
 int ipcsvc_connect(ipcsvc_conn_t *c, const char *name, uint32_t timeout_ms);
+/* Finds the service again after a call failed with RETURNCODE_ENODEVICE
+ * (the server restarted, so its identifier changed) or RETURNCODE_ENOACK,
+ * keeping the connection's attached buffers. */
+int ipcsvc_reconnect(ipcsvc_conn_t *c, uint32_t timeout_ms);
 /* Attaches a len-byte buffer for bulk data at slot (after connect); *out
  * receives the memory to fill or read. Stays attached for the connection. */
 int ipcsvc_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_buf_mode mode,

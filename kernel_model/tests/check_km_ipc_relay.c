@@ -232,6 +232,35 @@ START_TEST(test_cancel)
 }
 END_TEST
 
+/* A client cancels a request the server has already taken, then sends
+ * another: the server's response to the first is refused (NODEVICE, the
+ * client no longer waits for it) instead of answering the second, and the
+ * second is served next. */
+START_TEST(test_cancel_taken)
+{
+    struct harness *h = ib_bench(2);
+    ib_boot_all(h, 2);
+    serve(h, 0, 8);
+    ib_handover(h, 0, 1);
+    H_EXPECT1(ask(h, 1, 0, "one", 8), KM_RV_SUCCESS);
+    ib_handover(h, 1, 0);
+    H_EXPECT_GOT(cmd(h, 0, NEXT, 0, 0), 3, h, 1);
+    ib_handover(h, 0, 1);
+    H_EXPECT1(cmd(h, 1, CANCEL, 0, 0), KM_RV_SUCCESS);
+    ib_expect_upcall(h, 1, FN_RESP, KM_ECANCEL, 0, 0);
+    H_EXPECT1(ask(h, 1, 0, "two", 8), KM_RV_SUCCESS);
+    ib_handover(h, 1, 0);
+    H_EXPECT2(answer(h, 0, "late"), KM_RV_FAILURE, KM_ENODEVICE);
+    uint8_t *rx = h_mem(h, h_ram(h, 0) + SRX_OFF);
+    H_EXPECT_GOT(cmd(h, 0, NEXT, 0, 0), 3, h, 1);
+    ck_assert_mem_eq(rx, "two", 3);
+    H_EXPECT1(answer(h, 0, "2"), KM_RV_SUCCESS);
+    ib_handover(h, 0, 1);
+    ib_expect_upcall(h, 1, FN_RESP, 0, 1, 0);
+    h_close(h);
+}
+END_TEST
+
 /* ---- Server side ----------------------------------------------------------- */
 
 /* get next with nothing waiting: Failure+u64 (NODEVICE, 0); a request
@@ -490,6 +519,7 @@ static Suite *relay_suite(void)
     tcase_add_test(tc, test_named_events);
     tcase_add_test(tc, test_send_errors);
     tcase_add_test(tc, test_cancel);
+    tcase_add_test(tc, test_cancel_taken);
     tcase_add_test(tc, test_next_truncation);
     tcase_add_test(tc, test_response_truncation);
     tcase_add_test(tc, test_one_slot);

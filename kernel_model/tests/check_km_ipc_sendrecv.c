@@ -895,6 +895,46 @@ START_TEST(test_abandon)
 }
 END_TEST
 
+/* A server that defers its replies: the client abandons a message in
+ * service and sends another, which the server receives before it answers
+ * the first. Its first reply is taken as the abandoned message's and
+ * dropped (REPLY names only the task); the second reaches the client. */
+START_TEST(test_abandon_late_reply)
+{
+    struct harness *h = bench(2);
+    h_boot(h, 0);
+    server(h, 0, 16);
+    wake_later(h, 0, 1000);
+    park(h, 0);
+    h_boot(h, 1);
+    client(h, 1, "q", 8);
+    wake_later(h, 1, 2000);
+    H_EXPECT1(cmd(h, 1, CMD_SEND, TID(0, 0), 1), KM_RV_SUCCESS);
+    park(h, 1);
+    h_run_until_dispatch(h, 0);
+    H_EXPECT1(cmd(h, 0, CMD_RECV, 0, 0), KM_RV_SUCCESS);
+    IB_EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 1u | 1u << 16, 1);
+    wake_later(h, 0, 3000);
+    park(h, 0);
+    h_run_until_dispatch(h, 1);
+    H_EXPECT1(cmd(h, 1, CMD_ABANDON, 0, 0), KM_RV_SUCCESS);
+    client(h, 1, "r", 8);
+    H_EXPECT1(cmd(h, 1, CMD_SEND, TID(0, 0), 2), KM_RV_SUCCESS);
+    park(h, 1);
+    h_run_until_dispatch(h, 0);
+    H_EXPECT1(cmd(h, 0, CMD_RECV, 0, 0), KM_RV_SUCCESS);
+    IB_EXPECT_UPCALL(park(h, 0), 0, H_FN_A, TID(1, 0), 1u | 1u << 16, 2);
+    reply_data(h, 0, "old");
+    H_EXPECT1(cmd(h, 0, CMD_REPLY, TID(1, 0), 0), KM_RV_SUCCESS);
+    ck_assert_uint_eq(h_info(h, 1).stats.ipc_bytes_copied, 0);
+    reply_data(h, 0, "new!");
+    H_EXPECT1(cmd(h, 0, CMD_REPLY, TID(1, 0), 0), KM_RV_SUCCESS);
+    ck_assert_uint_eq(h_info(h, 1).stats.ipc_bytes_copied, 4);
+    ck_assert_mem_eq(h_mem(h, at(h, 1, REPLY_OFF)), "new!", 4);
+    h_close(h);
+}
+END_TEST
+
 /* ---- Suite -------------------------------------------------------------- */
 
 static Suite *sendrecv_suite(void)
@@ -927,6 +967,7 @@ static Suite *sendrecv_suite(void)
     tcase_add_test(tc, test_fairness_scan_order);
     tcase_add_test(tc, test_fairness_priority_first);
     tcase_add_test(tc, test_abandon);
+    tcase_add_test(tc, test_abandon_late_reply);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -120,6 +120,24 @@ START_TEST(test_lifecycle_stop)
 }
 END_TEST
 
+/* Capsules keep per-process tables of KM_MAX_PROCS entries (the IPC
+ * designs' state), so km_create refuses a kernel with more processes. */
+START_TEST(test_too_many_processes_refused)
+{
+    static struct km_proc_config pc[KM_MAX_PROCS + 1];
+    for (unsigned i = 0; i <= KM_MAX_PROCS; i++)
+        pc[i] = (struct km_proc_config){.name = "a", .package_name = "a", .min_ram = 1024};
+    struct km_config c = {
+        .clock_hz = 1000000, .alarm_hz = 1000000, .nprocs = KM_MAX_PROCS + 1, .procs = pc};
+    c.mpu.ops = km_mpu_find("riscv_pmp");
+    c.mpu.p.num_regions = 4;
+    c.mpu.p.min_region_size = 4;
+    char err[128] = "";
+    ck_assert_ptr_null(km_create(&c, err, sizeof(err)));
+    ck_assert_str_eq(err, "65 processes, more than the 64 a kernel holds");
+}
+END_TEST
+
 static Suite *lifecycle_suite(void)
 {
     Suite *s = suite_create("km_lifecycle");
@@ -128,6 +146,7 @@ static Suite *lifecycle_suite(void)
     tcase_add_test(tc, test_extra_driver_reachable);
     tcase_add_test(tc, test_lifecycle_order);
     tcase_add_test(tc, test_lifecycle_stop);
+    tcase_add_test(tc, test_too_many_processes_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -168,7 +168,7 @@ static int reliable(unsigned long rounds, unsigned long period, unsigned long ti
             printf("request %lu: %s; reconnecting\n", i,
                    rc == RETURNCODE_SUCCESS ? "wrong answer" : tock_strrcode(rc));
             /* Reconnect: the service may have a new identity now. */
-            ipcsvc_connect(&conn, name, CONNECT_TIMEOUT_MS);
+            ipcsvc_reconnect(&conn, CONNECT_TIMEOUT_MS);
         }
         libtocksync_alarm_delay_ms((uint32_t)period);
     }

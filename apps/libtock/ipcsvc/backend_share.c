@@ -13,9 +13,15 @@
  *   when the call returns: while the server looks at the bytes the client
  *   cannot change them, and the server has no access outside a call.
  * - The server learns which chunk a slot is from the wire header's token
- *   (the chunk's handle) and the client's identity the kernel supplied;
- *   it reads and writes through its own mapping when its MPU has one, and
- *   through the copy commands when not.
+ *   (the chunk's handle) and the client's identity the kernel supplied.
+ *   ipcsvc_buf_read / ipcsvc_buf_write always go through the capsule's
+ *   copy commands, which the kernel checks: a client that revokes its
+ *   grant early (a call that timed out, a client that died) or that
+ *   granted READONLY a buffer it labelled WRITE makes them fail (INVAL),
+ *   never the server fault. ipcsvc_buf_ptr still gives the server's own
+ *   mapping where it has one, for a server that accepts that risk: an
+ *   access through it after the client's revoke is a memory fault
+ *   (docs/ipc-share.md).
  * - ipcsvc_conn_t.bufs[slot].shared is true when both sides map the chunk
  *   (no byte is copied), found with a trial grant when the buffer is
  *   attached.
@@ -37,6 +43,7 @@
 /* A client connection's chunks. */
 struct share_conn {
     const ipcsvc_conn_t *c;
+    bool have[IPCSVC_MAX_BUFS]; /* chunk[slot] is activated (kept for reuse) */
     libtock_share_chunk_t chunk[IPCSVC_MAX_BUFS];
     uint8_t *staging[IPCSVC_MAX_BUFS]; /* the app's memory when the owner cannot map */
 };
@@ -83,11 +90,11 @@ static uint32_t grant_mode(uint8_t mode)
 
 /* ---- Client ---- */
 
+/* A connection object connected again keeps its chunks: chunks come
+ * back to the process only when it restarts, so buffers attached again
+ * reuse them (share_buf_alloc). */
 static int share_connect(ipcsvc_conn_t *c, const char *name)
 {
-    struct share_conn *sc = conn_state(c, false);
-    if (sc != NULL)
-        sc->c = NULL; /* a reused connection object starts afresh */
     return relay_connect(c, name);
 }
 
@@ -98,15 +105,25 @@ static int share_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum i
     if (sc == NULL)
         return RETURNCODE_ENOMEM;
     libtock_share_chunk_t *ch = &sc->chunk[slot];
-    int rc = libtock_share_activate(len, 0, ch);
-    if (rc != RETURNCODE_SUCCESS)
-        return rc;
+    int rc = RETURNCODE_SUCCESS;
+    if (!sc->have[slot] || ch->size < len) {
+        rc = libtock_share_activate(len, 0, ch);
+        if (rc != RETURNCODE_SUCCESS)
+            return rc;
+        sc->have[slot] = true;
+        free(sc->staging[slot]);
+        sc->staging[slot] = NULL;
+    }
     uint8_t *p = ch->ptr;
     if (!ch->mapped) {
-        p = calloc(1, len);
-        if (p == NULL)
+        if (sc->staging[slot] == NULL)
+            sc->staging[slot] = calloc(1, ch->size);
+        if (sc->staging[slot] == NULL)
             return RETURNCODE_ENOMEM;
-        sc->staging[slot] = p;
+        p = sc->staging[slot];
+        memset(p, 0, len);
+    } else {
+        memset(p, 0, len);
     }
     /* A trial grant: does the server's MPU map it? */
     bool peer_mapped = false;
@@ -192,15 +209,12 @@ static int share_next(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t timeout_ms)
     return relay_next_with_hooks(s, r, timeout_ms, &server_hooks);
 }
 
+/* Through the kernel even where the server maps the chunk: see the top. */
 static int share_buf_read(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, uint32_t off,
                           void *dst, uint32_t n)
 {
     if (!serving.external[slot])
         return ipcsvc_backend_relay.buf_read(s, r, slot, off, dst, n);
-    if (r->bufs[slot].direct != NULL) {
-        memcpy(dst, r->bufs[slot].direct + off, n);
-        return RETURNCODE_SUCCESS;
-    }
     return libtock_share_copy_in(&serving.chunk[slot], off, dst, n);
 }
 
@@ -209,10 +223,6 @@ static int share_buf_write(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, u
 {
     if (!serving.external[slot])
         return ipcsvc_backend_relay.buf_write(s, r, slot, off, src, n);
-    if (r->bufs[slot].direct != NULL) {
-        memcpy(r->bufs[slot].direct + off, src, n);
-        return RETURNCODE_SUCCESS;
-    }
     return libtock_share_copy_out(&serving.chunk[slot], off, src, n);
 }
 

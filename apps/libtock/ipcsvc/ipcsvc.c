@@ -81,6 +81,19 @@ static bool name_ok(const char *name)
 
 /* ---- Client ---- */
 
+/* Discovery attempts every 10 ms until timeout_ms. */
+static int discover(ipcsvc_conn_t *c, uint32_t timeout_ms)
+{
+    uint32_t waited = 0;
+    for (;;) {
+        int rc = c->be->connect(c, c->name); /* app memory: the kernel may read it */
+        if (rc != RETURNCODE_ENODEVICE || waited >= timeout_ms)
+            return rc;
+        libtocksync_alarm_delay_ms(10);
+        waited += 10;
+    }
+}
+
 int ipcsvc_connect(ipcsvc_conn_t *c, const char *name, uint32_t timeout_ms)
 {
     const struct ipcsvc_backend *be = backend();
@@ -91,14 +104,14 @@ int ipcsvc_connect(ipcsvc_conn_t *c, const char *name, uint32_t timeout_ms)
     memset(c, 0, sizeof(*c));
     c->be = be;
     strcpy(c->name, name);
-    uint32_t waited = 0;
-    for (;;) {
-        int rc = be->connect(c, c->name); /* app memory: the kernel may read it */
-        if (rc != RETURNCODE_ENODEVICE || waited >= timeout_ms)
-            return rc;
-        libtocksync_alarm_delay_ms(10);
-        waited += 10;
-    }
+    return discover(c, timeout_ms);
+}
+
+int ipcsvc_reconnect(ipcsvc_conn_t *c, uint32_t timeout_ms)
+{
+    if (c->be == NULL)
+        return RETURNCODE_EINVAL;
+    return discover(c, timeout_ms);
 }
 
 int ipcsvc_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_buf_mode mode,
