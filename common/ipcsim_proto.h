@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define IPCSIM_PROTO_MAGIC 0x54534d49u /* "IMST" little-endian */
-#define IPCSIM_PROTO_VERSION 1u
+#define IPCSIM_PROTO_VERSION 2u        /* 2: OP marks */
 
 /* File descriptors an app process inherits from the simulator. */
 #define IPCSIM_FD_CHANNEL 3 /* SOCK_SEQPACKET socket to the simulator */
@@ -21,8 +21,9 @@
 #define IPCSIM_FD_FLASH 5   /* memfd backing the simulated app flash */
 #define IPCSIM_FD_CONTROL 6 /* memfd with this app's memory view (read-only to it) */
 
-/* Message types. App -> simulator: HELLO, SYSCALL, COMPUTE, FAULT.
- * Simulator -> app: START, RETURN, UPCALL. */
+/* Message types. App -> simulator: HELLO, SYSCALL, COMPUTE, FAULT, OP.
+ * Simulator -> app: START, RETURN, UPCALL. OP is the only message that
+ * gets no answer. */
 #define IPCSIM_MSG_TYPES(X)                                                                        \
     X(HELLO, 1)   /* app announces itself and its segments */                                      \
     X(START, 2)   /* first dispatch: memory layout, stack */                                       \
@@ -30,7 +31,8 @@
     X(RETURN, 4)  /* a[0..3] r0..r3 of the syscall return */                                       \
     X(UPCALL, 5)  /* a[0] fn, a[1..3] args, a[4] appdata, a[5] yield kind */                       \
     X(COMPUTE, 6) /* a[0] cycles of declared computation */                                        \
-    X(FAULT, 7)   /* a[0] signal, a[1] address, a[2] access, a[3] pc */
+    X(FAULT, 7)   /* a[0] signal, a[1] address, a[2] access, a[3] pc */                            \
+    X(OP, 8)      /* a[0] mark, a[1] operation kind, a[2] status (see below) */
 
 enum ipcsim_msg_type {
 #define IPCSIM_X_ENUM(name, num) IPCSIM_MSG_##name = num,
@@ -113,6 +115,40 @@ enum ipcsim_upcall_kind {
     IPCSIM_UPCALL_WAIT = 0,   /* yield-wait: run the upcall, return */
     IPCSIM_UPCALL_NOWAIT = 1, /* yield-no-wait: set the flag byte, run it */
 };
+
+/* OP: an operation boundary for the metrics (docs/metrics.md). The app
+ * sends it while it runs and does not wait for an answer; the simulator
+ * stamps it with the current virtual time, so it costs no virtual time and
+ * is no syscall. a[0] is the mark, a[1] the kind, a[2] on an END the
+ * operation's libtock returncode_t as a 32-bit two's complement value (0 =
+ * success), zero on a BEGIN; a[3..7] are zero. Anything else is a protocol
+ * error of the app. */
+enum ipcsim_op_mark { IPCSIM_OP_BEGIN = 0, IPCSIM_OP_END = 1 };
+#define IPCSIM_OP_KINDS(X)                                                                         \
+    X(CALL, 1, "call")       /* request/response, client side */                                   \
+    X(NOTIFY, 2, "notify")   /* one-way message, client side */                                    \
+    X(CONNECT, 3, "connect") /* discovery, retries included */                                     \
+    X(SHARE, 4, "share")     /* attaching a bulk buffer to a connection */                         \
+    X(SERVE, 5, "serve")     /* server side: a request handed over until its reply */
+enum ipcsim_op_kind {
+#define IPCSIM_X_OP_ENUM(name, num, text) IPCSIM_OP_##name = num,
+    IPCSIM_OP_KINDS(IPCSIM_X_OP_ENUM)
+#undef IPCSIM_X_OP_ENUM
+};
+#define IPCSIM_OP_NKINDS 6 /* kinds are 1..IPCSIM_OP_NKINDS-1 */
+
+/* Returns the name of an operation kind, or NULL if the number is not one. */
+static inline const char *ipcsim_op_kind_name(uint64_t kind)
+{
+    switch (kind) {
+#define IPCSIM_X_OP_NAME(name, num, text)                                                          \
+    case num:                                                                                      \
+        return text;
+        IPCSIM_OP_KINDS(IPCSIM_X_OP_NAME)
+#undef IPCSIM_X_OP_NAME
+    }
+    return NULL;
+}
 
 /* FAULT a[2] access kinds. */
 enum ipcsim_access { IPCSIM_ACCESS_UNKNOWN = 0, IPCSIM_ACCESS_READ = 1, IPCSIM_ACCESS_WRITE = 2 };

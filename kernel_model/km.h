@@ -150,8 +150,9 @@ struct km_proc_config {
 
 /* ---- Platform -------------------------------------------------------- */
 
-/* Virtual-time costs in CPU cycles. Placeholder figures until the cost-model
- * work calibrates them; every platform profile says where its come from. */
+/* Virtual-time costs in target CPU cycles, charged by the kernel model at the
+ * step of Tock's kernel each stands for (docs/cost-model.md lists where).
+ * Every platform profile gives every figure and names its source. */
 struct km_costs {
     uint32_t trap_entry;      /* syscall entry into the kernel */
     uint32_t trap_exit;       /* return to the process */
@@ -162,6 +163,9 @@ struct km_costs {
     uint32_t copy_fixed;      /* a kernel copy, fixed part */
     uint32_t copy_per_byte;   /* a kernel copy, per byte (x1/16 cycles) */
     uint32_t sched_decision;  /* one scheduler decision */
+    uint32_t mpu_fixed;       /* loading a process's MPU configuration, fixed part */
+    uint32_t mpu_per_region;  /* the same, per enabled region of that configuration */
+    uint32_t grant_enter;     /* entering one process's grant for one capsule */
 };
 
 struct km_memory {

@@ -93,8 +93,7 @@ static bool km_inj_alive(const struct km_process *p)
 static void km_inj_corrupt(struct km_kernel *k, struct km_process *p,
                            const struct km_inject_rule *r, char *detail, size_t len)
 {
-    struct km_grant *g =
-        r->match_driver >= 0 ? km_grant_get(k, p, (uint32_t)r->match_driver, false, NULL) : NULL;
+    struct km_grant *g = r->match_driver >= 0 ? km_grant_peek(p, (uint32_t)r->match_driver) : NULL;
     uint32_t num = r->match_number >= 0 ? (uint32_t)r->match_number : 0;
     const struct km_buffer *b = NULL;
     if (g && num < KM_MAX_ALLOWS)

@@ -224,11 +224,13 @@ struct km_kernel {
     uint64_t timer_seq;
 
     /* do_process state */
-    int current;           /* process in do_process, or -1 */
-    int last_run;          /* process that ran last, for switch costs */
-    uint64_t slice_start;  /* virtual time the slice started */
-    uint64_t slice_cycles; /* 0 = no timeslice */
-    bool dispatched;       /* current was handed to the host */
+    int current;             /* process in do_process, or -1 */
+    int last_run;            /* process that ran last, for switch costs */
+    int mpu_loaded_for;      /* process whose MPU configuration the hardware holds, or -1 */
+    uint32_t mpu_loaded_gen; /* that process's mpu_generation when it was loaded */
+    uint64_t slice_start;    /* virtual time the slice started */
+    uint64_t slice_cycles;   /* 0 = no timeslice */
+    bool dispatched;         /* current was handed to the host */
 
     bool ended;
     enum km_end_reason end_reason;
@@ -284,8 +286,15 @@ bool km_proc_ready(const struct km_process *p);
  * deferred calls; chip.has_pending_interrupts() || DeferredCall::has_tasks()). */
 bool km_kernel_work_pending(struct km_kernel *k);
 struct km_process *km_proc(struct km_kernel *k, int p);
+/* Enters p's grant for driver (Grant::enter, kernel/src/grant.rs), charging
+ * costs.grant_enter: the grant, allocated first if allocate is set, or NULL
+ * with *err (if err is not NULL) set to -FAIL (none and not allocating) or
+ * -NOMEM (cannot allocate). */
 struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_t driver,
                               bool allocate, int *err);
+/* p's grant for driver if it has one, without charging anything: for the
+ * simulator's own bookkeeping (fault injection), which Tock does not do. */
+struct km_grant *km_grant_peek(struct km_process *p, uint32_t driver);
 /* Schedules upcall (driver, subnum) on p with args; returns 0 or -NOMEM
  * (queue full) / -NODEVICE (not running) / -FAIL (no grant). */
 int km_schedule_upcall(struct km_kernel *k, struct km_process *p, uint32_t driver, uint32_t subnum,

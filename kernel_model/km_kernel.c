@@ -427,6 +427,7 @@ struct km_kernel *km_create(const struct km_config *cfg, char *err, size_t errle
     }
     k->current = -1;
     k->last_run = -1;
+    k->mpu_loaded_for = -1;
     k->next_process_id = 1;
     k->rng_state = cfg->seed ? cfg->seed : 0x9E3779B97F4A7C15ull;
     k->console_tx_proc = -1;
@@ -643,9 +644,21 @@ static uint32_t km_grant_bytes(const struct km_kernel *k, const struct km_driver
            (km_driver_n_allows(k, d, KM_SYS_ALLOW_RW) + d->n_ro + d->n_ur) * KM_ALLOW_BYTES;
 }
 
+struct km_grant *km_grant_peek(struct km_process *p, uint32_t driver)
+{
+    for (unsigned i = 0; i < KM_MAX_GRANTS; i++)
+        if (p->grants[i].used && p->grants[i].driver == driver)
+            return &p->grants[i];
+    return NULL;
+}
+
 struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_t driver,
                               bool allocate, int *err)
 {
+    /* Grant::enter / ProcessGrant::new (kernel/src/grant.rs): find the
+     * process, check its grant pointer and allocate if asked, whatever the
+     * outcome. */
+    km_charge(k, k->cfg.costs.grant_enter);
     struct km_grant *free_slot = NULL;
     for (unsigned i = 0; i < KM_MAX_GRANTS; i++) {
         if (p->grants[i].used && p->grants[i].driver == driver)
@@ -837,6 +850,8 @@ static void km_sys_command(struct km_kernel *k, struct km_process *p, const stru
         km_ret_failure(ret, KM_ENODEVICE);
         return;
     }
+    /* handle_syscall: with_driver finds the capsule, then its command
+     * (kernel/src/kernel.rs) */
     km_charge(k, k->cfg.costs.command_base);
     d->command(k, p, (uint32_t)r->r[1], (uint32_t)r->r[2], (uint32_t)r->r[3], ret);
 }
@@ -1036,6 +1051,10 @@ int km_syscall(struct km_kernel *k, int pi, uint32_t cls, const struct km_regs *
         return -KM_EINVAL;
     struct km_process *p = &k->procs[pi];
     k->dispatched = false;
+    /* The whole trip, charged up front so that a value a capsule returns
+     * includes it: the trap in and out (arch/cortex-m/src/syscall.rs,
+     * arch/rv32i/src/syscall.rs switch_to_process) and the kernel loop's
+     * decoding and dispatch (kernel/src/kernel.rs, handle_syscall). */
     km_charge(k, (uint64_t)k->cfg.costs.trap_entry + k->cfg.costs.syscall_base +
                      k->cfg.costs.trap_exit);
     if (cls < KM_SYS_NCLASSES)
@@ -1337,6 +1356,23 @@ static bool km_ended(struct km_kernel *k, struct km_dispatch *d)
     return true;
 }
 
+/* process.setup_mpu() before every switch_to (kernel/src/kernel.rs,
+ * do_process; process_standard.rs setup_mpu -> MPU::configure_mpu). The MPU
+ * drivers write the registers only when the hardware holds another process's
+ * configuration or this one changed (arch/cortex-m/src/mpu.rs and
+ * arch/cortex-m33/src/mpu_v8m.rs: hardware_is_configured_for / is_dirty;
+ * arch/riscv/src/pmp.rs: last_configured_for / is_dirty); only then does
+ * loading cost mpu_fixed + mpu_per_region per enabled region. */
+static void km_mpu_load(struct km_kernel *k, struct km_process *p)
+{
+    if (k->mpu_loaded_for == p->index && k->mpu_loaded_gen == p->mpu_generation)
+        return;
+    km_charge(k, k->cfg.costs.mpu_fixed +
+                     (uint64_t)k->cfg.costs.mpu_per_region * km_mpu_regions_in_use(p));
+    k->mpu_loaded_for = p->index;
+    k->mpu_loaded_gen = p->mpu_generation;
+}
+
 /* One pass of do_process for the current process. Returns true when the
  * process should be handed to the host (d filled). */
 static bool km_do_process_step(struct km_kernel *k, struct km_dispatch *d)
@@ -1385,10 +1421,13 @@ static bool km_do_process_step(struct km_kernel *k, struct km_dispatch *d)
             return false;
         }
         if (k->last_run != p->index) {
+            /* do_process switching to another process's stored state
+             * (kernel/src/kernel.rs, process.switch_to()) */
             km_charge(k, k->cfg.costs.context_switch);
             p->stats.context_switches++;
             k->last_run = p->index;
         }
+        km_mpu_load(k, p);
         memset(d, 0, sizeof(*d));
         d->proc = p->index;
         d->resume = p->resume;
@@ -1419,6 +1458,7 @@ static bool km_do_process_step(struct km_kernel *k, struct km_dispatch *d)
             p->resume = KM_RESUME_UPCALL;
             p->upcall = t.up;
             p->stats.upcalls_delivered++;
+            /* the upcall frame (process_standard.rs, set_process_function) */
             km_charge(k, k->cfg.costs.upcall_dispatch);
         }
         km_set_state(k, p, KM_STATE_RUNNING);
@@ -1458,6 +1498,7 @@ int km_next(struct km_kernel *k, struct km_dispatch *d)
             continue;
         }
         uint32_t slice_us = 0;
+        /* kernel_loop_operation: scheduler.next() (kernel/src/kernel.rs) */
         km_charge(k, k->cfg.costs.sched_decision);
         int next = k->sched->next(k, &slice_us);
         if (next >= 0) {

@@ -76,6 +76,71 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+static void print_ns(FILE *f, uint64_t cycles, uint64_t hz)
+{
+    uint64_t ns = hz ? (cycles / hz) * 1000000000u + (cycles % hz) * 1000000000u / hz : 0;
+    fprintf(f, " %9llu", (unsigned long long)ns);
+}
+
+/* One line of the operations table: a kind's counts and its successful
+ * operations' latencies in virtual nanoseconds. */
+static void print_op_row(FILE *f, const char *who, unsigned kind, const struct metrics_op *o,
+                         const struct run_result *res)
+{
+    static const uint32_t qs[] = {50000, 90000, 99000, 99900, 100000};
+    fprintf(f, "%-20s %-8s %7llu %6llu", who, ipcsim_op_kind_name(kind), (unsigned long long)o->ok,
+            (unsigned long long)o->failed);
+    if (o->lat.n == 0)
+        fprintf(f, " %9s %9s %9s %9s %9s", "-", "-", "-", "-", "-");
+    for (size_t i = 0; o->lat.n && i < sizeof(qs) / sizeof(qs[0]); i++)
+        print_ns(f, metrics_hist_percentile(&o->lat, qs[i]), res->clock_hz);
+    if (res->end_ns)
+        fprintf(f, " %9.1f", (double)o->ok * 1e9 / (double)res->end_ns);
+    else
+        fprintf(f, " %9s", "-");
+    if (o->ok + o->failed)
+        fprintf(f, " %6.2f\n", (double)o->syscalls / (double)(o->ok + o->failed));
+    else
+        fprintf(f, " %6s\n", "-");
+}
+
+/* The operations the apps marked (per app and kind, then over all apps)
+ * and the run's totals. Virtual time only: the summary stays
+ * deterministic. */
+static void print_metrics(FILE *f, const struct scn_scenario *s, const struct run_result *res)
+{
+    struct results_totals t;
+    results_totals(res, &t);
+    if (t.ops_ended + t.ops.op[IPCSIM_OP_CALL].unfinished > 0) {
+        fprintf(f, "%-20s %-8s %7s %6s %9s %9s %9s %9s %9s %9s %6s\n", "operations (ns)", "kind",
+                "ok", "failed", "p50", "p90", "p99", "p99.9", "max", "ops/s", "sys/op");
+        for (size_t i = 0; i < res->n_apps; i++)
+            for (unsigned k = 1; k < IPCSIM_OP_NKINDS; k++) {
+                const struct metrics_op *o = &res->apps[i].metrics.op[k];
+                if (o->ok + o->failed)
+                    print_op_row(f, s->apps[i].name, k, o, res);
+            }
+        for (unsigned k = 1; k < IPCSIM_OP_NKINDS; k++)
+            if (t.ops.op[k].ok + t.ops.op[k].failed)
+                print_op_row(f, "(all apps)", k, &t.ops.op[k], res);
+    }
+    fprintf(f, "run: %llu operations ok", (unsigned long long)t.ops_ok);
+    if (t.ops_ended && res->end_ns)
+        fprintf(f, " (%.1f/s, %.2f syscalls/op)", (double)t.ops_ok * 1e9 / (double)res->end_ns,
+                (double)t.syscalls / (double)t.ops_ended);
+    fprintf(f,
+            ", %llu syscalls, %llu context switches, %llu IPC bytes copied, %llu MPU "
+            "reprogrammings (peak %u regions), %llu upcalls dropped",
+            (unsigned long long)t.syscalls, (unsigned long long)t.context_switches,
+            (unsigned long long)t.ipc_bytes_copied, (unsigned long long)t.mpu_reprograms,
+            t.mpu_regions_peak, (unsigned long long)t.upcalls_dropped);
+    if (t.fair_jain >= 0)
+        fprintf(f, ", call fairness %.3f (Jain, %zu app%s with calls)", t.fair_jain, t.fair_n,
+                t.fair_n == 1 ? "" : "s");
+    fprintf(f, "\n");
+    results_totals_free(&t);
+}
+
 static void print_summary(FILE *f, const struct scn_scenario *s, const struct run_result *res,
                           const struct expect_report *ex)
 {
@@ -103,6 +168,7 @@ static void print_summary(FILE *f, const struct scn_scenario *s, const struct ru
         if (in->fault_reason[0])
             fprintf(f, "%-20s last fault: %s\n", "", in->fault_reason);
     }
+    print_metrics(f, s, res);
     for (size_t i = 0; i < ex->n; i++) {
         const struct expect_check *c = &ex->checks[i];
         if (!c->ok)

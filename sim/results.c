@@ -24,7 +24,154 @@ static void add_u64(cJSON *o, const char *k, uint64_t v)
     cJSON_AddItemToObject(o, k, cJSON_CreateNumber((double)v));
 }
 
-static cJSON *app_json(const struct scn_app *sa, const struct run_app_result *ar)
+/* ---- Metrics ------------------------------------------------------------ */
+
+static uint64_t cycles_ns(uint64_t cycles, uint64_t hz)
+{
+    /* as km_cycles_to_ns */
+    if (hz == 0)
+        return 0;
+    return (cycles / hz) * 1000000000u + (cycles % hz) * 1000000000u / hz;
+}
+
+static uint64_t sys_total(const struct km_proc_info *in)
+{
+    uint64_t n = 0;
+    for (uint32_t c = 0; c < KM_SYS_NCLASSES; c++)
+        n += in->stats.syscalls[c];
+    return n;
+}
+
+uint64_t results_ops_ended(const struct metrics_app *m, uint64_t *ok)
+{
+    uint64_t n = 0, good = 0;
+    for (unsigned k = 1; k < IPCSIM_OP_NKINDS; k++) {
+        n += m->op[k].ok + m->op[k].failed;
+        good += m->op[k].ok;
+    }
+    if (ok)
+        *ok = good;
+    return n;
+}
+
+void results_totals(const struct run_result *res, struct results_totals *t)
+{
+    memset(t, 0, sizeof(*t));
+    uint64_t *calls = calloc(res->n_apps ? res->n_apps : 1, sizeof(*calls));
+    for (size_t i = 0; i < res->n_apps; i++) {
+        const struct run_app_result *ar = &res->apps[i];
+        const struct km_proc_stats *st = &ar->info.stats;
+        metrics_app_merge(&t->ops, &ar->metrics);
+        t->syscalls += sys_total(&ar->info);
+        t->context_switches += st->context_switches;
+        t->ipc_bytes_copied += st->ipc_bytes_copied;
+        t->mpu_reprograms += st->mpu_reprograms;
+        if (st->mpu_regions_peak > t->mpu_regions_peak)
+            t->mpu_regions_peak = st->mpu_regions_peak;
+        t->upcalls_dropped += st->upcalls_dropped;
+        const struct metrics_op *c = &ar->metrics.op[IPCSIM_OP_CALL];
+        if (calls && c->ok + c->failed > 0)
+            calls[t->fair_n++] = c->ok;
+    }
+    t->ops_ended = results_ops_ended(&t->ops, &t->ops_ok);
+    t->fair_jain = calls ? metrics_jain(calls, t->fair_n) : -1;
+    free(calls);
+}
+
+void results_totals_free(struct results_totals *t)
+{
+    metrics_app_free(&t->ops);
+}
+
+/* per second of virtual time, or null for a run that took none */
+static cJSON *rate(uint64_t n, uint64_t end_ns)
+{
+    if (end_ns == 0)
+        return cJSON_CreateNull();
+    return cJSON_CreateNumber((double)n * 1e9 / (double)end_ns);
+}
+
+static cJSON *ratio(uint64_t a, uint64_t b)
+{
+    return b ? cJSON_CreateNumber((double)a / (double)b) : cJSON_CreateNull();
+}
+
+static const struct {
+    const char *key;
+    uint32_t q; /* thousandths of a percent */
+} percentiles[] = {{"min", 0},     {"p50", 50000},   {"p90", 90000},
+                   {"p99", 99000}, {"p99_9", 99900}, {"max", 100000}};
+
+/* {"count", "cycles": {min, p50, ..., max, mean}, "ns": {...}} or null. */
+static cJSON *latency_json(const struct metrics_hist *h, uint64_t hz)
+{
+    if (h->n == 0)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "count", h->n);
+    cJSON *cy = cJSON_AddObjectToObject(o, "cycles");
+    cJSON *ns = cJSON_AddObjectToObject(o, "ns");
+    for (size_t i = 0; i < sizeof(percentiles) / sizeof(percentiles[0]); i++) {
+        uint64_t v = metrics_hist_percentile(h, percentiles[i].q);
+        add_u64(cy, percentiles[i].key, v);
+        add_u64(ns, percentiles[i].key, cycles_ns(v, hz));
+    }
+    add_u64(cy, "mean", h->sum / h->n);
+    add_u64(ns, "mean", cycles_ns(h->sum / h->n, hz));
+    return o;
+}
+
+static cJSON *op_json(const struct metrics_op *o, uint64_t hz, uint64_t end_ns)
+{
+    cJSON *j = cJSON_CreateObject();
+    add_u64(j, "ok", o->ok);
+    add_u64(j, "failed", o->failed);
+    add_u64(j, "unfinished", o->unfinished);
+    cJSON *st = cJSON_AddObjectToObject(j, "failed_by_status");
+    for (unsigned i = 0; i < o->n_status; i++) {
+        const char *name = metrics_rc_name(o->status[i].rc);
+        char buf[24];
+        if (name == NULL)
+            snprintf(buf, sizeof(buf), "%d", (int)o->status[i].rc);
+        add_u64(st, name ? name : buf, o->status[i].count);
+    }
+    if (o->status_other)
+        add_u64(st, "other", o->status_other);
+    cJSON_AddItemToObject(j, "throughput_per_s", rate(o->ok, end_ns));
+    add_u64(j, "syscalls", o->syscalls);
+    cJSON_AddItemToObject(j, "syscalls_per_op", ratio(o->syscalls, o->ok + o->failed));
+    cJSON_AddItemToObject(j, "latency", latency_json(&o->lat, hz));
+    cJSON_AddItemToObject(j, "failed_latency", latency_json(&o->failed_lat, hz));
+    add_u64(j, "unmatched_ends", o->unmatched_end);
+    add_u64(j, "too_deep", o->too_deep);
+    return j;
+}
+
+/* An app's (or the run's) operations: totals, then one object per kind
+ * that was used. `syscalls` is every syscall the app(s) made. */
+static cJSON *ops_json(const struct metrics_app *m, uint64_t syscalls, uint64_t hz, uint64_t end_ns)
+{
+    cJSON *j = cJSON_CreateObject();
+    uint64_t ok, ended = results_ops_ended(m, &ok), unfinished = 0;
+    for (unsigned k = 1; k < IPCSIM_OP_NKINDS; k++)
+        unfinished += m->op[k].unfinished;
+    add_u64(j, "ok", ok);
+    add_u64(j, "failed", ended - ok);
+    add_u64(j, "unfinished", unfinished);
+    cJSON_AddItemToObject(j, "throughput_per_s", rate(ok, end_ns));
+    cJSON_AddItemToObject(j, "syscalls_per_op", ratio(syscalls, ended));
+    cJSON *kinds = cJSON_AddObjectToObject(j, "by_kind");
+    for (unsigned k = 1; k < IPCSIM_OP_NKINDS; k++) {
+        const struct metrics_op *o = &m->op[k];
+        if (o->ok + o->failed + o->unfinished + o->unmatched_end + o->too_deep == 0)
+            continue;
+        cJSON_AddItemToObject(kinds, ipcsim_op_kind_name(k), op_json(o, hz, end_ns));
+    }
+    return j;
+}
+
+static cJSON *app_json(const struct scn_app *sa, const struct run_app_result *ar, uint64_t hz,
+                       uint64_t end_ns)
 {
     const struct km_proc_info *in = &ar->info;
     cJSON *a = cJSON_CreateObject();
@@ -88,6 +235,7 @@ static cJSON *app_json(const struct scn_app *sa, const struct run_app_result *ar
     add_u64(cnt, "mpu_reprograms", in->stats.mpu_reprograms);
     add_u64(cnt, "mpu_regions_base", in->stats.mpu_regions_base);
     add_u64(cnt, "mpu_regions_peak", in->stats.mpu_regions_peak);
+    cJSON_AddItemToObject(a, "operations", ops_json(&ar->metrics, sys_total(in), hz, end_ns));
     cJSON_AddStringToObject(a, "console", ar->console ? ar->console : "");
     add_u64(a, "console_bytes_not_captured", ar->console_dropped);
     return a;
@@ -118,7 +266,26 @@ char *results_json(const struct scn_scenario *s, const struct run_result *res,
 
     cJSON *apps = cJSON_AddArrayToObject(root, "apps");
     for (size_t i = 0; i < res->n_apps; i++)
-        cJSON_AddItemToArray(apps, app_json(&s->apps[i], &res->apps[i]));
+        cJSON_AddItemToArray(apps,
+                             app_json(&s->apps[i], &res->apps[i], res->clock_hz, res->end_ns));
+
+    struct results_totals t;
+    results_totals(res, &t);
+    cJSON *mx = cJSON_AddObjectToObject(root, "metrics");
+    cJSON_AddItemToObject(mx, "operations",
+                          ops_json(&t.ops, t.syscalls, res->clock_hz, res->end_ns));
+    add_u64(mx, "syscalls", t.syscalls);
+    add_u64(mx, "context_switches", t.context_switches);
+    add_u64(mx, "ipc_bytes_copied", t.ipc_bytes_copied);
+    add_u64(mx, "mpu_reprograms", t.mpu_reprograms);
+    add_u64(mx, "mpu_regions_peak", t.mpu_regions_peak);
+    add_u64(mx, "upcalls_dropped", t.upcalls_dropped);
+    cJSON *fair = cJSON_AddObjectToObject(mx, "fairness");
+    add_u64(fair, "apps", t.fair_n);
+    if (t.fair_jain >= 0)
+        cJSON_AddNumberToObject(fair, "jain_index", t.fair_jain);
+    else
+        cJSON_AddNullToObject(fair, "jain_index");
 
     cJSON *fl = cJSON_AddArrayToObject(root, "findings");
     for (size_t i = 0; i < res->n_findings; i++) {
@@ -169,6 +336,13 @@ char *results_json(const struct scn_scenario *s, const struct run_result *res,
     cJSON *host = cJSON_AddObjectToObject(root, "host");
     cJSON_AddNumberToObject(host, "wall_seconds", res->host_wall_s);
     add_u64(host, "messages", res->host_messages);
+    add_u64(host, "operations", t.ops_ended);
+    if (t.ops_ended)
+        cJSON_AddNumberToObject(host, "seconds_per_operation",
+                                res->host_wall_s / (double)t.ops_ended);
+    else
+        cJSON_AddNullToObject(host, "seconds_per_operation");
+    results_totals_free(&t);
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

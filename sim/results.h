@@ -9,6 +9,29 @@
 
 #define RESULTS_SCHEMA "ipcsim-results/1"
 
+/* Run-wide figures over every app instance (results.json's "metrics" and
+ * the console summary). */
+struct results_totals {
+    struct metrics_app ops; /* every app's operations merged (owned) */
+    uint64_t ops_ok;        /* successful operations of every kind */
+    uint64_t ops_ended;     /* ... and failed ones */
+    uint64_t syscalls;      /* the kernel's count, every class */
+    uint64_t context_switches;
+    uint64_t ipc_bytes_copied;
+    uint64_t mpu_reprograms;
+    uint32_t mpu_regions_peak; /* the most any app had enabled at once */
+    uint64_t upcalls_dropped;
+    size_t fair_n;    /* apps that ended at least one call */
+    double fair_jain; /* Jain's index over their successful calls; -1 if none */
+};
+
+/* Fills t from res; free it with results_totals_free. */
+void results_totals(const struct run_result *res, struct results_totals *t);
+void results_totals_free(struct results_totals *t);
+
+/* Ended operations (ok and failed) of every kind in m. */
+uint64_t results_ops_ended(const struct metrics_app *m, uint64_t *ok);
+
 /* Builds the results JSON text (caller frees). Everything but the "host"
  * section is a function of scenario, seed and binaries. */
 char *results_json(const struct scn_scenario *s, const struct run_result *res,

@@ -78,6 +78,7 @@ struct app_host {
     size_t n_marks, cap_marks;
     char line[512]; /* live line being assembled */
     size_t line_len;
+    struct metrics_app metrics; /* operations it marked (OP messages) */
 };
 
 struct runner {
@@ -681,6 +682,37 @@ static void handle_fault_msg(struct host_proc *hp, const struct ipcsim_msg *m)
     host_gone(hp, kind, why);
 }
 
+/* An operation mark: stamped with the current virtual time, answered
+ * with nothing, and no syscall (the kernel model never sees it). */
+static void handle_op(struct host_proc *hp, const struct ipcsim_msg *m)
+{
+    struct app_host *a = hp->app;
+    struct runner *r = a->r;
+    uint64_t mark = m->a[0], kind = m->a[1], status = m->a[2];
+    bool extra = false;
+    for (int i = 3; i < IPCSIM_MSG_NARGS; i++)
+        extra |= m->a[i] != 0;
+    if ((mark != IPCSIM_OP_BEGIN && mark != IPCSIM_OP_END) || ipcsim_op_kind_name(kind) == NULL ||
+        (mark == IPCSIM_OP_BEGIN && status != 0) || status > UINT32_MAX || extra) {
+        protocol_fault(hp, "malformed operation mark");
+        return;
+    }
+    if (!hp->hello || r->running != a->index || !r->awaiting || a->pending_dispatch) {
+        protocol_fault(hp, "operation mark while not scheduled");
+        return;
+    }
+    uint64_t now = km_now(r->k);
+    if (mark == IPCSIM_OP_BEGIN) {
+        metrics_op_begin(&a->metrics, (unsigned)kind, now);
+    } else {
+        int32_t rc = (int32_t)(uint32_t)status;
+        metrics_op_end(&a->metrics, (unsigned)kind, rc, now);
+    }
+    if (r->opt->trace)
+        trace_op(r->opt->trace, now, a->index, mark == IPCSIM_OP_BEGIN, ipcsim_op_kind_name(kind),
+                 (int32_t)(uint32_t)status);
+}
+
 static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, size_t len)
 {
     struct app_host *a = hp->app;
@@ -697,6 +729,9 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
         return;
     case IPCSIM_MSG_FAULT:
         handle_fault_msg(hp, m);
+        return;
+    case IPCSIM_MSG_OP:
+        handle_op(hp, m);
         return;
     case IPCSIM_MSG_SYSCALL:
     case IPCSIM_MSG_COMPUTE:
@@ -719,6 +754,7 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
         trace_compute(r->opt->trace, km_now(r->k), a->index, m->a[0],
                       m->a[1] == IPCSIM_COMPUTE_PREEMPTED);
     if (m->type == IPCSIM_MSG_SYSCALL) {
+        metrics_syscall(&a->metrics);
         struct km_regs regs = {{m->a[1], m->a[2], m->a[3], m->a[4]}};
         rc = km_syscall(r->k, a->index, (uint32_t)m->a[0], &regs);
     } else if (m->a[1] == IPCSIM_COMPUTE_PREEMPTED) {
@@ -899,10 +935,12 @@ static void on_km_event(void *ctx, const struct km_event *ev)
             r->res->led_final &= ~(1u << ev->u.led.index);
         break;
     case KM_EV_TERMINATE:
+        metrics_abandon(&a->metrics);
         host_kill(a->hp);
         a->pending_dispatch = false;
         break;
     case KM_EV_RESTART:
+        metrics_abandon(&a->metrics);
         host_kill(a->hp);
         a->pending_dispatch = false;
         a->death_pending = false;
@@ -978,6 +1016,7 @@ static void runner_finish(struct runner *r)
         struct app_host *a = &r->apps[i];
         if (a->line_len)
             console_flush_line(a);
+        metrics_abandon(&a->metrics);
         host_kill(a->hp);
     }
     uv_timer_stop(&r->watchdog);
@@ -1024,6 +1063,8 @@ static void runner_collect(struct runner *r)
         res->apps[i].console_dropped = a->console_dropped;
         res->apps[i].marks = a->marks;
         res->apps[i].n_marks = a->n_marks;
+        res->apps[i].metrics = a->metrics;
+        memset(&a->metrics, 0, sizeof(a->metrics));
         a->marks = NULL;
         a->console = NULL;
     }
@@ -1214,6 +1255,7 @@ out_mem:
         for (size_t i = 0; i < r->n; i++) {
             free(r->apps[i].console);
             free(r->apps[i].marks);
+            metrics_app_free(&r->apps[i].metrics);
             if (r->apps[i].view)
                 munmap(r->apps[i].view, IPCSIM_CONTROL_SIZE);
             if (r->apps[i].ctl_fd >= 0)
@@ -1242,6 +1284,7 @@ void run_result_free(struct run_result *res)
     for (size_t i = 0; i < res->n_apps; i++) {
         free(res->apps[i].console);
         free(res->apps[i].marks);
+        metrics_app_free(&res->apps[i].metrics);
     }
     free(res->apps);
     res->apps = NULL;

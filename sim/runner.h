@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "km.h"
+#include "metrics.h"
 #include "scenario.h"
 
 struct trace;
@@ -39,7 +40,8 @@ struct run_app_result {
     uint64_t console_dropped;       /* bytes printed beyond the capture limit */
     struct run_console_mark *marks; /* owned */
     size_t n_marks;
-    uint32_t host_spawns; /* Linux processes started for it */
+    uint32_t host_spawns;       /* Linux processes started for it */
+    struct metrics_app metrics; /* the operations it marked (owned) */
 };
 
 /* A case where the model met behaviour that makes upstream Tock panic. */

@@ -78,15 +78,17 @@ static const char *const scn_platform_keys[] = {
     "alarm_hz",  "led_count",   "costs",      "sources"};
 
 /* The cost fields of a profile, in the order of struct km_costs. */
-static const char *const scn_cost_keys[] = {"trap_entry",   "trap_exit",     "context_switch",
-                                            "syscall_base", "command_base",  "upcall_dispatch",
-                                            "copy_fixed",   "copy_per_byte", "sched_decision"};
+static const char *const scn_cost_keys[] = {"trap_entry",   "trap_exit",      "context_switch",
+                                            "syscall_base", "command_base",   "upcall_dispatch",
+                                            "copy_fixed",   "copy_per_byte",  "sched_decision",
+                                            "mpu_fixed",    "mpu_per_region", "grant_enter"};
 static const size_t scn_cost_offsets[] = {
     offsetof(struct km_costs, trap_entry),     offsetof(struct km_costs, trap_exit),
     offsetof(struct km_costs, context_switch), offsetof(struct km_costs, syscall_base),
     offsetof(struct km_costs, command_base),   offsetof(struct km_costs, upcall_dispatch),
     offsetof(struct km_costs, copy_fixed),     offsetof(struct km_costs, copy_per_byte),
-    offsetof(struct km_costs, sched_decision)};
+    offsetof(struct km_costs, sched_decision), offsetof(struct km_costs, mpu_fixed),
+    offsetof(struct km_costs, mpu_per_region), offsetof(struct km_costs, grant_enter)};
 _Static_assert(ARRAY_LEN(scn_cost_keys) == ARRAY_LEN(scn_cost_offsets), "cost tables differ");
 _Static_assert(sizeof(struct km_costs) == ARRAY_LEN(scn_cost_keys) * sizeof(uint32_t),
                "struct km_costs gained a field: add it to scn_cost_keys");

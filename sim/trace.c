@@ -377,6 +377,21 @@ void trace_compute(struct trace *t, uint64_t now, int p, uint64_t cycles, bool p
     }
 }
 
+void trace_op(struct trace *t, uint64_t now, int p, bool begin, const char *kind, int32_t rc)
+{
+    if (!app_ok(t, p))
+        return;
+    char name[48];
+    snprintf(name, sizeof(name), "%s %s", kind, begin ? "begin" : "end");
+    if (instant(t, "op", name, to_ns(t, now), call_tid(p), false)) {
+        if (!begin) {
+            arg_key(t, "status");
+            fprintf(t->f, "%d", (int)rc);
+        }
+        ev_close(t);
+    }
+}
+
 static const char *rv_name(uint32_t rv)
 {
     switch (rv) {

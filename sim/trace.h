@@ -37,6 +37,9 @@ void trace_km_event(struct trace *t, const struct km_event *ev);
 void trace_syscall(struct trace *t, uint64_t now, int p, uint32_t cls, const struct km_regs *r);
 /* App p declared `cycles` of computation, or was preempted by the watchdog. */
 void trace_compute(struct trace *t, uint64_t now, int p, uint64_t cycles, bool preempted);
+/* App p marked the begin or the end (with status rc) of an operation of
+ * `kind` ("call", ...) at virtual time `now` (cycles). */
+void trace_op(struct trace *t, uint64_t now, int p, bool begin, const char *kind, int32_t rc);
 /* The kernel's answer d goes to app p at virtual time `now`. */
 void trace_dispatch(struct trace *t, uint64_t now, int p, const struct km_dispatch *d);
 

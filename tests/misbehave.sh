@@ -27,6 +27,7 @@ check() { # scenario app expected-substring-of-last_fault
 }
 check misbehave_garbage bad "channel protocol error: message has the wrong size"
 check misbehave_version bad "channel protocol error: unsupported protocol version"
+check misbehave_opmark bad "channel protocol error: malformed operation mark"
 check misbehave_die_mid_syscall dier "app process died outside tock_exit"
 check misbehave_crash_restart crasher "memory fault: write at 0x00000000"
 check misbehave_spin spinner "made no syscall for 1500 ms of host time"

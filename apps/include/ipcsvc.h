@@ -91,6 +91,7 @@ typedef struct ipcsvc_server {
     char name[IPCSVC_NAME_MAX + 1];
     uint8_t rx[IPCSVC_MSG_MAX + 64] __attribute__((aligned(8))); /* request landing area */
     uint64_t priv[16];                                           /* backend state */
+    bool serving; /* a request was handed over and not yet replied to (metrics) */
 } ipcsvc_server_t;
 
 /* The backend this kernel offers: "share", "sendrecv", "relay", "legacy",

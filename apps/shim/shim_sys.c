@@ -323,3 +323,36 @@ void ipcsim_compute(uint64_t cycles)
     if (reply.a[IPCSIM_INJECT_ARG] != 0)
         shim_inject(reply.a[IPCSIM_INJECT_ARG]);
 }
+
+/* Operation marks are sent without waiting: the simulator answers nothing
+ * and stamps them with the virtual time at which it reads them, which is
+ * the time the app is running at (it runs alone until its next syscall). */
+_Static_assert((int)IPCSIM_OP_KIND_CALL == (int)IPCSIM_OP_CALL &&
+                   (int)IPCSIM_OP_KIND_NOTIFY == (int)IPCSIM_OP_NOTIFY &&
+                   (int)IPCSIM_OP_KIND_CONNECT == (int)IPCSIM_OP_CONNECT &&
+                   (int)IPCSIM_OP_KIND_SHARE == (int)IPCSIM_OP_SHARE &&
+                   (int)IPCSIM_OP_KIND_SERVE == (int)IPCSIM_OP_SERVE,
+               "app.h's operation kinds are the protocol's");
+
+static void shim_op_mark(uint32_t mark, uint32_t kind, int32_t rc)
+{
+    if (!shim_layout.started)
+        return;
+    struct ipcsim_msg *io = shim_io_buf();
+    struct ipcsim_msg m = ipcsim_msg_make(IPCSIM_MSG_OP, ++shim_seq);
+    m.a[0] = mark;
+    m.a[1] = kind;
+    m.a[2] = (uint32_t)rc;
+    io[2] = m;
+    shim_send(&io[2]);
+}
+
+void ipcsim_op_begin(enum ipcsim_op kind)
+{
+    shim_op_mark(IPCSIM_OP_BEGIN, (uint32_t)kind, 0);
+}
+
+void ipcsim_op_end(enum ipcsim_op kind, int rc)
+{
+    shim_op_mark(IPCSIM_OP_END, (uint32_t)kind, rc);
+}

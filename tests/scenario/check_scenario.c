@@ -330,7 +330,8 @@ END_TEST
     " \"clock_hz\": 10000000000, \"alarm_hz\": 4294967295, \"led_count\": 32,"                     \
     " \"costs\": {\"trap_entry\": 0, \"trap_exit\": 1, \"context_switch\": 2,"                     \
     "  \"syscall_base\": 3, \"command_base\": 4, \"upcall_dispatch\": 5, \"copy_fixed\": 6,"       \
-    "  \"copy_per_byte\": 7, \"sched_decision\": 1000000},"                                        \
+    "  \"copy_per_byte\": 7, \"sched_decision\": 1000000, \"mpu_fixed\": 8,"                       \
+    "  \"mpu_per_region\": 9, \"grant_enter\": 10},"                                               \
     " \"sources\": {\"clock_hz\": \"made up\", \"costs.trap_exit\": \"also made up\"}}"
 
 START_TEST(test_platform_inline)
@@ -357,6 +358,9 @@ START_TEST(test_platform_inline)
     ck_assert_uint_eq(p->costs.copy_fixed, 6);
     ck_assert_uint_eq(p->costs.copy_per_byte, 7);
     ck_assert_uint_eq(p->costs.sched_decision, 1000000);
+    ck_assert_uint_eq(p->costs.mpu_fixed, 8);
+    ck_assert_uint_eq(p->costs.mpu_per_region, 9);
+    ck_assert_uint_eq(p->costs.grant_enter, 10);
     scn_free(&s);
 }
 END_TEST
@@ -776,7 +780,7 @@ START_TEST(test_platform_unknown_keys)
     text = platform_with("\"copy_fixed\"", "6, \"tlb\": 1");
     load_bad(text, "$.platform.costs.tlb: unknown key (expected one of: trap_entry, trap_exit, "
                    "context_switch, syscall_base, command_base, upcall_dispatch, copy_fixed, "
-                   "copy_per_byte, sched_decision)");
+                   "copy_per_byte, sched_decision, mpu_fixed, mpu_per_region, grant_enter)");
     free(text);
     text = platform_with("\"sources\"", "{\"costs.tlb\": \"x\"}");
     load_bad(text, "$.platform.sources[\"costs.tlb\"]: unknown key (expected one of: name,");

@@ -1,7 +1,9 @@
 /* ipcsvc.c: the front of the service API (ipcsvc.h): picks the backend the
  * kernel offers, retries discovery, waits with timeouts, runs the serve
  * loop, and checks arguments once for every backend; it also holds what
- * several backends share (ipcsvc_internal.h). */
+ * several backends share (ipcsvc_internal.h). It brackets every operation
+ * with the simulator's operation marks (ipcsim/app.h) for the latency
+ * metrics (docs/metrics.md); the marks cost no virtual time. */
 #include <ipcsvc.h>
 
 #include <stdlib.h>
@@ -11,7 +13,15 @@
 #include <libtock/services/alarm.h>
 #include <libtock/tock.h>
 
+#include "ipcsim/app.h"
 #include "ipcsvc_internal.h"
+
+/* Ends an operation mark with rc and returns rc. */
+static int op_end(enum ipcsim_op kind, int rc)
+{
+    ipcsim_op_end(kind, rc);
+    return rc;
+}
 
 /* In order of preference: a kernel with shared memory also has the relay. */
 static const struct ipcsvc_backend *const backends[] = {
@@ -96,33 +106,36 @@ static int discover(ipcsvc_conn_t *c, uint32_t timeout_ms)
 
 int ipcsvc_connect(ipcsvc_conn_t *c, const char *name, uint32_t timeout_ms)
 {
+    ipcsim_op_begin(IPCSIM_OP_KIND_CONNECT);
     const struct ipcsvc_backend *be = backend();
     if (be == NULL)
-        return RETURNCODE_ENOSUPPORT;
+        return op_end(IPCSIM_OP_KIND_CONNECT, RETURNCODE_ENOSUPPORT);
     if (!name_ok(name))
-        return RETURNCODE_EINVAL;
+        return op_end(IPCSIM_OP_KIND_CONNECT, RETURNCODE_EINVAL);
     memset(c, 0, sizeof(*c));
     c->be = be;
     strcpy(c->name, name);
-    return discover(c, timeout_ms);
+    return op_end(IPCSIM_OP_KIND_CONNECT, discover(c, timeout_ms));
 }
 
 int ipcsvc_reconnect(ipcsvc_conn_t *c, uint32_t timeout_ms)
 {
+    ipcsim_op_begin(IPCSIM_OP_KIND_CONNECT);
     if (c->be == NULL)
-        return RETURNCODE_EINVAL;
-    return discover(c, timeout_ms);
+        return op_end(IPCSIM_OP_KIND_CONNECT, RETURNCODE_EINVAL);
+    return op_end(IPCSIM_OP_KIND_CONNECT, discover(c, timeout_ms));
 }
 
 int ipcsvc_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_buf_mode mode,
                      void **out)
 {
+    ipcsim_op_begin(IPCSIM_OP_KIND_SHARE);
     if (c->be == NULL)
-        return RETURNCODE_EINVAL;
+        return op_end(IPCSIM_OP_KIND_SHARE, RETURNCODE_EINVAL);
     if (slot >= IPCSVC_MAX_BUFS || c->bufs[slot].ptr != NULL || len == 0 ||
         (mode & IPCSVC_BUF_RW) == 0 || (mode & ~IPCSVC_BUF_RW) != 0)
-        return RETURNCODE_EINVAL;
-    return c->be->buf_alloc(c, slot, len, mode, out);
+        return op_end(IPCSIM_OP_KIND_SHARE, RETURNCODE_EINVAL);
+    return op_end(IPCSIM_OP_KIND_SHARE, c->be->buf_alloc(c, slot, len, mode, out));
 }
 
 int ipcsvc_heap_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ipcsvc_buf_mode mode,
@@ -139,22 +152,24 @@ int ipcsvc_heap_buf_alloc(ipcsvc_conn_t *c, unsigned slot, uint32_t len, enum ip
 int ipcsvc_call(ipcsvc_conn_t *c, uint32_t op, const void *req, uint32_t req_len, void *resp,
                 uint32_t resp_cap, uint32_t *resp_len, uint32_t timeout_ms)
 {
+    ipcsim_op_begin(IPCSIM_OP_KIND_CALL);
     if (c->be == NULL)
-        return RETURNCODE_EINVAL;
+        return op_end(IPCSIM_OP_KIND_CALL, RETURNCODE_EINVAL);
     if (req_len > IPCSVC_MSG_MAX)
-        return RETURNCODE_ESIZE;
+        return op_end(IPCSIM_OP_KIND_CALL, RETURNCODE_ESIZE);
     uint32_t dummy;
-    return c->be->call(c, op, req, req_len, resp, resp_cap, resp_len ? resp_len : &dummy,
-                       timeout_ms);
+    return op_end(IPCSIM_OP_KIND_CALL, c->be->call(c, op, req, req_len, resp, resp_cap,
+                                                   resp_len ? resp_len : &dummy, timeout_ms));
 }
 
 int ipcsvc_notify(ipcsvc_conn_t *c, uint32_t op, const void *msg, uint32_t len)
 {
+    ipcsim_op_begin(IPCSIM_OP_KIND_NOTIFY);
     if (c->be == NULL)
-        return RETURNCODE_EINVAL;
+        return op_end(IPCSIM_OP_KIND_NOTIFY, RETURNCODE_EINVAL);
     if (len > IPCSVC_MSG_MAX)
-        return RETURNCODE_ESIZE;
-    return c->be->notify(c, op, msg, len);
+        return op_end(IPCSIM_OP_KIND_NOTIFY, RETURNCODE_ESIZE);
+    return op_end(IPCSIM_OP_KIND_NOTIFY, c->be->notify(c, op, msg, len));
 }
 
 /* ---- Server ---- */
@@ -181,21 +196,37 @@ int ipcsvc_restrict(ipcsvc_server_t *s, uint32_t short_id)
     return s->be->restrict_to(s, short_id);
 }
 
+/* A serve operation runs from the moment ipcsvc_next hands a request that
+ * wants an answer to the server until its ipcsvc_reply returns. A server
+ * that asks for the next request without replying abandons the open one
+ * (ended with RETURNCODE_ECANCEL). */
 int ipcsvc_next(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t timeout_ms)
 {
     if (s->be == NULL)
         return RETURNCODE_EINVAL;
+    if (s->serving) {
+        s->serving = false;
+        ipcsim_op_end(IPCSIM_OP_KIND_SERVE, RETURNCODE_ECANCEL);
+    }
     memset(r, 0, sizeof(*r));
-    return s->be->next(s, r, timeout_ms);
+    int rc = s->be->next(s, r, timeout_ms);
+    if (rc == RETURNCODE_SUCCESS && !r->notify) {
+        s->serving = true;
+        ipcsim_op_begin(IPCSIM_OP_KIND_SERVE);
+    }
+    return rc;
 }
 
 int ipcsvc_reply(ipcsvc_server_t *s, ipcsvc_req_t *r, const void *resp, uint32_t len)
 {
     if (s->be == NULL || r->notify)
         return RETURNCODE_EINVAL;
-    if (len > IPCSVC_MSG_MAX)
-        return RETURNCODE_ESIZE;
-    return s->be->reply(s, r, resp, len);
+    int rc = len > IPCSVC_MSG_MAX ? RETURNCODE_ESIZE : s->be->reply(s, r, resp, len);
+    if (s->serving) {
+        s->serving = false;
+        ipcsim_op_end(IPCSIM_OP_KIND_SERVE, rc);
+    }
+    return rc;
 }
 
 static bool buf_range_ok(const ipcsvc_req_t *r, unsigned slot, uint32_t off, uint32_t n,
