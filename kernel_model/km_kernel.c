@@ -652,51 +652,6 @@ struct km_grant *km_grant_peek(struct km_process *p, uint32_t driver)
     return NULL;
 }
 
-struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_t driver,
-                              bool allocate, int *err)
-{
-    /* Grant::enter / ProcessGrant::new (kernel/src/grant.rs): find the
-     * process, check its grant pointer and allocate if asked, whatever the
-     * outcome. */
-    km_charge(k, k->cfg.costs.grant_enter);
-    struct km_grant *free_slot = NULL;
-    for (unsigned i = 0; i < KM_MAX_GRANTS; i++) {
-        if (p->grants[i].used && p->grants[i].driver == driver)
-            return &p->grants[i];
-        if (!p->grants[i].used && free_slot == NULL)
-            free_slot = &p->grants[i];
-    }
-    if (!allocate) {
-        if (err)
-            *err = -KM_EFAIL;
-        return NULL;
-    }
-    const struct km_driver_ops *d = km_driver_lookup(k, driver);
-    if (d == NULL || free_slot == NULL || !km_is_running(p) || p->grant_exhausted) {
-        if (err)
-            *err = -KM_ENOMEM;
-        return NULL;
-    }
-    /* The grant comes out of the kernel-owned top of the block; it may not
-     * cross the app break (process_standard.rs, allocate_in_grant_region). */
-    uint32_t need = km_grant_bytes(k, d);
-    uint32_t new_break = (p->kernel_break - need) & ~7u; /* grant alignment */
-    const struct km_mpu *m = &k->cfg.mpu;
-    if (need > p->kernel_break || new_break < p->app_break ||
-        !m->ops->update_app_memory_region(m, p->app_break, new_break, KM_PERM_RW, &p->mpu)) {
-        km_mpu_finding(k, p);
-        if (err)
-            *err = -KM_ENOMEM;
-        return NULL;
-    }
-    km_mpu_changed(p);
-    p->kernel_break = new_break;
-    memset(free_slot, 0, sizeof(*free_slot));
-    free_slot->used = true;
-    free_slot->driver = driver;
-    return free_slot;
-}
-
 int km_grant_carve(struct km_kernel *k, struct km_process *p, uint32_t len, uint32_t align,
                    uint32_t *addr)
 {
@@ -705,7 +660,8 @@ int km_grant_carve(struct km_kernel *k, struct km_process *p, uint32_t len, uint
         return -KM_ENOMEM;
     uint32_t new_break = (p->kernel_break - len) & ~(align - 1);
     const struct km_mpu *m = &k->cfg.mpu;
-    /* As a grant: the kernel-owned top may not cross the app break. */
+    /* The kernel-owned top of the block may not cross the app break
+     * (process_standard.rs, allocate_in_grant_region). */
     if (new_break < p->app_break ||
         !m->ops->update_app_memory_region(m, p->app_break, new_break, KM_PERM_RW, &p->mpu)) {
         km_mpu_finding(k, p);
@@ -715,6 +671,38 @@ int km_grant_carve(struct km_kernel *k, struct km_process *p, uint32_t len, uint
     p->kernel_break = new_break;
     *addr = new_break;
     return 0;
+}
+
+struct km_grant *km_grant_get(struct km_kernel *k, struct km_process *p, uint32_t driver,
+                              bool allocate, int *err)
+{
+    /* Grant::enter / ProcessGrant::new (kernel/src/grant.rs): find the
+     * process, check its grant pointer and allocate if asked, whatever the
+     * outcome. */
+    km_charge(k, k->cfg.costs.grant_enter);
+    struct km_grant *g = km_grant_peek(p, driver);
+    if (g != NULL)
+        return g;
+    if (!allocate) {
+        if (err)
+            *err = -KM_EFAIL;
+        return NULL;
+    }
+    for (unsigned i = 0; g == NULL && i < KM_MAX_GRANTS; i++)
+        if (!p->grants[i].used)
+            g = &p->grants[i];
+    const struct km_driver_ops *d = km_driver_lookup(k, driver);
+    uint32_t at;
+    /* The grant comes out of the kernel-owned top of the block, 8-aligned. */
+    if (d == NULL || g == NULL || km_grant_carve(k, p, km_grant_bytes(k, d), 8, &at) < 0) {
+        if (err)
+            *err = -KM_ENOMEM;
+        return NULL;
+    }
+    memset(g, 0, sizeof(*g));
+    g->used = true;
+    g->driver = driver;
+    return g;
 }
 
 void *km_capsule_state(struct km_kernel *k, uint32_t driver, size_t size)
