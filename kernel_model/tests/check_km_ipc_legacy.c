@@ -335,9 +335,16 @@ START_TEST(test_exposure_success)
     h_call(h, 1, KM_SYS_COMMAND, H_DRV_IPC, 2, 0, 0);
     ck_assert(!exposed(h, 0, buf, 64));
     uint32_t gen = h_info(h, 0).mpu_generation;
+    struct km_proc_stats before = h_info(h, 0).stats;
+    ck_assert_uint_eq(before.mpu_regions_peak, before.mpu_regions_base);
     struct km_dispatch d = park(h, 1);
     H_EXPECT_DISPATCH(d, 0, KM_RESUME_UPCALL);
     ck_assert(exposed(h, 0, buf, 64));
+    /* the counters results.json reports: one more reprogramming, one more
+     * region at the peak than at load */
+    struct km_proc_stats after = h_info(h, 0).stats;
+    ck_assert_uint_eq(after.mpu_reprograms, before.mpu_reprograms + 1);
+    ck_assert_uint_eq(after.mpu_regions_peak, after.mpu_regions_base + 1);
     ck_assert(!exposed(h, 0, buf + 64, 1));
     ck_assert_uint_ne(h_info(h, 0).mpu_generation, gen);
     ck_assert_uint_eq(h_info(h, 0).stats.ipc_windows, 1);
@@ -349,6 +356,7 @@ START_TEST(test_exposure_success)
     park(h, 1);
     ck_assert_uint_eq(h_info(h, 0).stats.ipc_windows, 1);
     ck_assert_uint_eq(h_info(h, 0).stats.ipc_windows_refused, 0);
+    ck_assert_uint_eq(h_info(h, 0).stats.mpu_reprograms, after.mpu_reprograms);
     h_close(h);
 }
 END_TEST
