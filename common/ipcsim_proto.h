@@ -76,8 +76,10 @@ enum {
 
 /* COMPUTE a[1]: 0 = declared computation of a[0] cycles; 1 = the app was
  * caught by the host watchdog and gives the CPU back (hang_policy
- * "preempt"); it sends this from the handler of IPCSIM_PREEMPT_SIGNAL. */
+ * "preempt"); it sends this from the handler of IPCSIM_PREEMPT_SIGNAL;
+ * 2 = the app copied a[0] bytes in its own memory (charged as a copy). */
 #define IPCSIM_COMPUTE_PREEMPTED 1u
+#define IPCSIM_COMPUTE_COPY 2u
 #define IPCSIM_PREEMPT_SIGNAL 12 /* SIGUSR2 */
 
 /* RETURN and UPCALL a[7]: the generation of the app's memory view in the

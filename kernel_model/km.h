@@ -504,6 +504,15 @@ int km_syscall(struct km_kernel *k, int p, uint32_t cls, const struct km_regs *r
  * event. Returns 0 or -KM_EINVAL as km_syscall. */
 int km_compute(struct km_kernel *k, int p, uint64_t cycles);
 
+/* The running process p declares that it copied `bytes` bytes within its
+ * own memory (a memcpy in a userspace library): charged like a kernel copy,
+ * copy_fixed + bytes * copy_per_byte / 16 cycles (the same loop on the same
+ * core), as computation. Returns what km_compute returns. */
+int km_compute_copy(struct km_kernel *k, int p, uint64_t bytes);
+
+/* The cycles a copy of `bytes` bytes costs on this platform. */
+uint64_t km_copy_cycles(const struct km_kernel *k, uint64_t bytes);
+
 /* The running process p was caught computing without syscalls by the host
  * watchdog and is preempted: it is charged the rest of its timeslice (the
  * scheduler's default timeslice when it has none), as if it had run that

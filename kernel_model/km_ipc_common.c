@@ -59,7 +59,7 @@ bool km_ipc_copy(struct km_kernel *k, struct km_process *into, uint32_t dst, uin
     memmove(d, s, len);
     /* a capsule copying between two processes' buffers through the kernel
      * (kernel/src/processbuffer.rs, copy_to_slice / copy_from_slice) */
-    km_charge(k, k->cfg.costs.copy_fixed + ((uint64_t)len * k->cfg.costs.copy_per_byte) / 16u);
+    km_charge(k, km_copy_cycles(k, len));
     into->stats.ipc_bytes_copied += len;
     return true;
 }

@@ -1115,6 +1115,16 @@ int km_compute(struct km_kernel *k, int pi, uint64_t cycles)
     return 0;
 }
 
+uint64_t km_copy_cycles(const struct km_kernel *k, uint64_t bytes)
+{
+    return k->cfg.costs.copy_fixed + (bytes * k->cfg.costs.copy_per_byte) / 16u;
+}
+
+int km_compute_copy(struct km_kernel *k, int pi, uint64_t bytes)
+{
+    return km_compute(k, pi, km_copy_cycles(k, bytes));
+}
+
 int km_preempt(struct km_kernel *k, int pi)
 {
     if (!km_check_dispatched(k, pi))

@@ -1,4 +1,4 @@
-/* main.c: the ipcsim command line: run, validate and list.
+/* main.c: the ipcsim command line: run, compare, validate and list.
  *
  * Exit codes: 0 the run met every expectation (or validation passed);
  * 1 an expectation failed or the kernel panicked unexpectedly; 2 bad
@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "expect.h"
 #include "km.h"
 #include "results.h"
@@ -44,6 +45,12 @@ static void usage(FILE *f)
                "                       --platform, another IPC mechanism with --ipc);\n"
                "                       exit 0 if every expectation holds;\n"
                "                       --trace writes a Chrome/Perfetto trace (virtual time)\n"
+               "  compare [SCENARIO] [--matrix FILE] [--ipc LIST] [--platform LIST]\n"
+               "          [--payload LIST --payload-arg N] [--clients LIST] [-j N] [--out DIR]\n"
+               "                       run one workload over a matrix of mechanisms,\n"
+               "                       platforms, payload sizes and client counts; a\n"
+               "                       Markdown table, CSV, JSON and SVG charts\n"
+               "                       (ipcsim compare --help)\n"
                "  validate SCENARIO... check scenario files without running them\n"
                "  list                 programs, platforms, schedulers and drivers known\n"
                "  --help, --version\n"
@@ -466,6 +473,17 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0) {
+        char self[SCN_PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n <= 0) {
+            fprintf(stderr, "ipcsim compare: cannot find the ipcsim binary\n");
+            return EXIT_HOST;
+        }
+        self[n] = '\0';
+        struct scn_search search = search_paths();
+        return compare_main(argc - 1, argv + 1, &search, self);
+    }
     if (strcmp(cmd, "list") == 0)
         return cmd_list();
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

@@ -161,6 +161,10 @@ void metrics_op_end(struct metrics_app *m, unsigned kind, int32_t rc, uint64_t n
     uint64_t begin = o->open_at[--o->n_open];
     uint64_t lat = now >= begin ? now - begin : 0;
     if (rc == 0) {
+        if (o->ok == 0 || begin < o->first_begin)
+            o->first_begin = begin;
+        if (now > o->last_end)
+            o->last_end = now;
         o->ok++;
         metrics_hist_record(&o->lat, lat);
     } else {
@@ -191,6 +195,10 @@ int metrics_app_merge(struct metrics_app *dst, const struct metrics_app *src)
     for (unsigned k = 1; k < IPCSIM_OP_NKINDS; k++) {
         struct metrics_op *d = &dst->op[k];
         const struct metrics_op *s = &src->op[k];
+        if (s->ok && (d->ok == 0 || s->first_begin < d->first_begin))
+            d->first_begin = s->first_begin;
+        if (s->ok && s->last_end > d->last_end)
+            d->last_end = s->last_end;
         d->ok += s->ok;
         d->failed += s->failed;
         d->unfinished += s->unfinished;

@@ -71,6 +71,8 @@ struct metrics_op {
     uint64_t syscalls;                  /* syscalls made while one of this kind was open */
     struct metrics_hist lat;            /* cycles, successful operations only */
     struct metrics_hist failed_lat;     /* cycles, failed operations */
+    uint64_t first_begin, last_end;     /* cycles: the window from the first successful
+                                         * operation's begin to the last one's end */
     uint64_t open_at[METRICS_OPEN_MAX]; /* begin times of open ones */
     unsigned n_open;
 };

@@ -138,6 +138,9 @@ static cJSON *op_json(const struct metrics_op *o, uint64_t hz, uint64_t end_ns)
     if (o->status_other)
         add_u64(st, "other", o->status_other);
     cJSON_AddItemToObject(j, "throughput_per_s", rate(o->ok, end_ns));
+    uint64_t active_ns = o->ok ? cycles_ns(o->last_end - o->first_begin, hz) : 0;
+    add_u64(j, "active_ns", active_ns);
+    cJSON_AddItemToObject(j, "active_throughput_per_s", rate(o->ok, active_ns));
     add_u64(j, "syscalls", o->syscalls);
     cJSON_AddItemToObject(j, "syscalls_per_op", ratio(o->syscalls, o->ok + o->failed));
     cJSON_AddItemToObject(j, "latency", latency_json(&o->lat, hz));
@@ -366,15 +369,16 @@ static int mkdir_p(const char *dir)
     return 0;
 }
 
-int results_write(const char *dir, const char *text, char *err, size_t errlen)
+int results_write_file(const char *dir, const char *name, const char *text, char *err,
+                       size_t errlen)
 {
     if (mkdir_p(dir) < 0) {
         snprintf(err, errlen, "%s: cannot create directory: %s", dir, strerror(errno));
         return -1;
     }
-    char tmp[SCN_PATH_MAX + 64], final[SCN_PATH_MAX + 32];
-    snprintf(final, sizeof(final), "%s/results.json", dir);
-    snprintf(tmp, sizeof(tmp), "%s/.results.json.%ld.tmp", dir, (long)getpid());
+    char tmp[SCN_PATH_MAX + 128], final[SCN_PATH_MAX + 96];
+    snprintf(final, sizeof(final), "%s/%s", dir, name);
+    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", dir, name, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
@@ -393,7 +397,8 @@ int results_write(const char *dir, const char *text, char *err, size_t errlen)
         }
         off += (size_t)n;
     }
-    if (write(fd, "\n", 1) != 1 || fsync(fd) < 0 || close(fd) < 0) {
+    bool nl = len == 0 || text[len - 1] != '\n';
+    if ((nl && write(fd, "\n", 1) != 1) || fsync(fd) < 0 || close(fd) < 0) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
         unlink(tmp);
         return -1;
@@ -404,4 +409,9 @@ int results_write(const char *dir, const char *text, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+int results_write(const char *dir, const char *text, char *err, size_t errlen)
+{
+    return results_write_file(dir, "results.json", text, err, errlen);
 }

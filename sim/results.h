@@ -37,8 +37,12 @@ uint64_t results_ops_ended(const struct metrics_app *m, uint64_t *ok);
 char *results_json(const struct scn_scenario *s, const struct run_result *res,
                    const struct expect_report *ex);
 
-/* Writes text to dir/results.json through a temporary file and rename.
- * Creates dir if needed. Returns 0 or -1 with a message in err. */
+/* Writes `text` (plus a final newline if it has none) to dir/name
+ * atomically: a temporary file, fsync, rename. Creates dir. 0, or -1 with
+ * err filled. */
+int results_write_file(const char *dir, const char *name, const char *text, char *err,
+                       size_t errlen);
+/* results_write_file(dir, "results.json", ...). */
 int results_write(const char *dir, const char *text, char *err, size_t errlen);
 
 #endif

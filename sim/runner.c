@@ -751,7 +751,8 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
         trace_syscall(r->opt->trace, km_now(r->k), a->index, (uint32_t)m->a[0],
                       &(struct km_regs){{m->a[1], m->a[2], m->a[3], m->a[4]}});
     else if (r->opt->trace)
-        trace_compute(r->opt->trace, km_now(r->k), a->index, m->a[0],
+        trace_compute(r->opt->trace, km_now(r->k), a->index,
+                      m->a[1] == IPCSIM_COMPUTE_COPY ? km_copy_cycles(r->k, m->a[0]) : m->a[0],
                       m->a[1] == IPCSIM_COMPUTE_PREEMPTED);
     if (m->type == IPCSIM_MSG_SYSCALL) {
         metrics_syscall(&a->metrics);
@@ -759,6 +760,8 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
         rc = km_syscall(r->k, a->index, (uint32_t)m->a[0], &regs);
     } else if (m->a[1] == IPCSIM_COMPUTE_PREEMPTED) {
         rc = a->preempts ? km_preempt(r->k, a->index) : -1;
+    } else if (m->a[1] == IPCSIM_COMPUTE_COPY) {
+        rc = km_compute_copy(r->k, a->index, m->a[0]);
     } else {
         rc = km_compute(r->k, a->index, m->a[0]);
     }

@@ -5,7 +5,8 @@ hand-computed runs:
 - metrics_marks (tests/scenarios): operation marks of known virtual
   duration on a zero-cost 1 MHz platform: percentiles of a known set,
   the histogram's precision, exact min and max, failures by status,
-  syscalls per operation, nesting, unmatched and unfinished marks;
+  syscalls per operation, nesting, unmatched and unfinished marks, the
+  active window; and a copy the app declares, charged as a kernel copy;
 - ipc_svc_pingpong on relay: N calls give N successful calls and serves,
   the kernel copies N x (request + response, each with its 40-byte wire
   header), and every syscall the client makes beyond those of a run with
@@ -111,6 +112,32 @@ def marks(tmp):
     secs = d["end"]["virtual_ns"] / 1e9
     check("marks: call throughput = 100 / run time",
           abs(call["throughput_per_s"] - 100 / secs) < 1e-9 * call["throughput_per_s"])
+    # the calls run back to back: the active window is their total,
+    # 1000 + 2000 + ... + 100000 cycles = 5.05 s at 1 MHz
+    check("marks: call active window = the calls' sum", call["active_ns"] == 5050000 * 1000,
+          str(call["active_ns"]))
+    check("marks: active throughput = 100 / 5.05 s",
+          abs(call["active_throughput_per_s"] - 100 / 5.05) < 1e-9, str(call["active_throughput_per_s"]))
+
+
+def app_copy(tmp):
+    """A copy an app declares costs copy_fixed + bytes x copy_per_byte / 16
+    (docs/cost-model.md); a declared copy of 0 bytes declares nothing."""
+    with open(os.path.join(test_dir, "metrics_marks.json")) as f:
+        sc = json.load(f)
+    sc["name"] = "metrics_copy"
+    sc["platform"]["costs"]["copy_fixed"] = 7
+    sc["platform"]["costs"]["copy_per_byte"] = 32  # 2 cycles a byte
+    sc["apps"][0]["args"] = ["copy"]
+    path = os.path.join(tmp, "metrics_copy.json")
+    with open(path, "w") as f:
+        json.dump(sc, f)
+    d = run(path, tmp, "copy")
+    if d is None:
+        return
+    lat = app(d, "marker")["operations"]["by_kind"]["call"]["latency"]["cycles"]
+    check("app copy: 1000 bytes cost 7 + 2000 cycles, 0 bytes nothing",
+          lat["max"] == 2007 and lat["min"] == 0, str(lat))
 
 
 def pingpong(tmp):
@@ -161,6 +188,7 @@ def fairness(tmp):
 
 with tempfile.TemporaryDirectory() as tmp:
     marks(tmp)
+    app_copy(tmp)
     pingpong(tmp)
     fairness(tmp)
 print("%d problem(s)" % len(problems))

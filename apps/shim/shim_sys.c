@@ -311,10 +311,11 @@ memop_return_t memop(uint32_t op_type, uintptr_t arg1)
     return r;
 }
 
-void ipcsim_compute(uint64_t cycles)
+static void shim_compute(uint64_t amount, uint64_t kind)
 {
     struct ipcsim_msg m = ipcsim_msg_make(IPCSIM_MSG_COMPUTE, 0), reply;
-    m.a[0] = cycles;
+    m.a[0] = amount;
+    m.a[1] = kind;
     shim_exchange(&m, &reply);
     if (reply.type != IPCSIM_MSG_RETURN)
         raise(SIGABRT);
@@ -322,6 +323,17 @@ void ipcsim_compute(uint64_t cycles)
         shim_mpu_apply((uint32_t)reply.a[IPCSIM_VIEW_ARG]);
     if (reply.a[IPCSIM_INJECT_ARG] != 0)
         shim_inject(reply.a[IPCSIM_INJECT_ARG]);
+}
+
+void ipcsim_compute(uint64_t cycles)
+{
+    shim_compute(cycles, 0);
+}
+
+void ipcsim_compute_copy(uint32_t bytes)
+{
+    if (bytes != 0 && shim_layout.started)
+        shim_compute(bytes, IPCSIM_COMPUTE_COPY);
 }
 
 /* Operation marks are sent without waiting: the simulator answers nothing

@@ -158,6 +158,36 @@ START_TEST(test_upcall_and_sched_costs)
 }
 END_TEST
 
+/* A copy an app declares (ipcsim_compute_copy) costs what the kernel's
+ * copy of as many bytes costs, as computation: the app runs that long. */
+static uint64_t time_after_compute(bool copy)
+{
+    struct h_opts o;
+    h_opts_init(&o, 1);
+    o.costs.copy_fixed = 30;
+    o.costs.copy_per_byte = 24; /* 1.5 cycles a byte */
+    struct harness *h = h_open(&o);
+    H_EXPECT_DISPATCH(h_next(h), 0, KM_RESUME_START);
+    ck_assert_uint_eq(km_copy_cycles(h->k, 100), 30 + 150);
+    ck_assert_uint_eq(km_copy_cycles(h->k, 0), 30);
+    uint64_t t = km_now(h->k);
+    ck_assert_int_eq(copy ? km_compute_copy(h->k, 0, 100) : km_compute(h->k, 0, 180), 0);
+    h->pending = false; /* the harness's dispatch was used up */
+    h_call(h, 0, KM_SYS_COMMAND, H_DRV_LED, 0, 0, 0); /* its next syscall, after the copy */
+    uint64_t spent = km_now(h->k) - t;
+    ck_assert_int_eq(km_compute_copy(h->k, 1, 100), -KM_EINVAL); /* not dispatched */
+    h_close(h);
+    return spent;
+}
+
+START_TEST(test_app_copy_charged_as_copy)
+{
+    uint64_t copy = time_after_compute(true), plain = time_after_compute(false);
+    ck_assert_uint_ge(copy, 180);
+    ck_assert_uint_eq(copy, plain);
+}
+END_TEST
+
 static Suite *costs_suite(void)
 {
     Suite *s = suite_create("km_costs");
@@ -172,6 +202,7 @@ static Suite *costs_suite(void)
     tcase_add_test(tc, test_grant_enter_per_entry);
     tcase_add_test(tc, test_read_pair_is_one_syscall);
     tcase_add_test(tc, test_upcall_and_sched_costs);
+    tcase_add_test(tc, test_app_copy_charged_as_copy);
     suite_add_tcase(s, tc);
     return s;
 }

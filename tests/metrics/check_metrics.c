@@ -193,6 +193,9 @@ START_TEST(operations)
     ck_assert_uint_eq(m.op[IPCSIM_OP_NOTIFY].unmatched_end, 1);
     ck_assert_uint_eq(m.op[IPCSIM_OP_CONNECT].unfinished, 1);
     ck_assert_uint_eq(m.op[IPCSIM_OP_CONNECT].n_open, 0);
+    /* the active window spans the successful calls only: 100..130 */
+    ck_assert_uint_eq(c->first_begin, 100);
+    ck_assert_uint_eq(c->last_end, 130);
 
     struct metrics_app sum = {0};
     ck_assert_int_eq(metrics_app_merge(&sum, &m), 0);
@@ -200,6 +203,22 @@ START_TEST(operations)
     ck_assert_uint_eq(sum.op[IPCSIM_OP_CALL].ok, 2);
     ck_assert_uint_eq(sum.op[IPCSIM_OP_CALL].status[0].count, 2);
     ck_assert_uint_eq(sum.op[IPCSIM_OP_CALL].lat.n, 2);
+    /* windows merge to the earliest begin and the latest end */
+    struct metrics_app late = {0};
+    metrics_op_begin(&late, IPCSIM_OP_CALL, 50);
+    metrics_op_begin(&late, IPCSIM_OP_CALL, 60);
+    metrics_op_end(&late, IPCSIM_OP_CALL, 0, 500);
+    metrics_op_end(&late, IPCSIM_OP_CALL, 0, 90);
+    ck_assert_uint_eq(late.op[IPCSIM_OP_CALL].first_begin, 50);
+    ck_assert_uint_eq(late.op[IPCSIM_OP_CALL].last_end, 500);
+    ck_assert_int_eq(metrics_app_merge(&sum, &late), 0);
+    ck_assert_uint_eq(sum.op[IPCSIM_OP_CALL].first_begin, 50);
+    ck_assert_uint_eq(sum.op[IPCSIM_OP_CALL].last_end, 500);
+    struct metrics_app none = {0};
+    ck_assert_int_eq(metrics_app_merge(&none, &m), 0);
+    ck_assert_uint_eq(none.op[IPCSIM_OP_CALL].first_begin, 100);
+    metrics_app_free(&none);
+    metrics_app_free(&late);
     metrics_app_free(&sum);
     metrics_app_free(&m);
 }

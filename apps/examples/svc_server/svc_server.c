@@ -18,8 +18,14 @@
  *   crash_after     fault on purpose (a write through a null pointer)
  *                   while handling request number N (0, the default: never)
  *   reply_delay_ms  wait this long before answering each request (0)
- *   log             "log": print each request's operation, length and
- *                   the outcome of its reply
+ *   flags           comma-separated: "log" prints each request's
+ *                   operation, length and the outcome of its reply;
+ *                   "direct" makes op 2 use the buffers through
+ *                   ipcsvc_buf_ptr where the backend maps them (share:
+ *                   zero-copy, trusting the client not to revoke
+ *                   mid-call), and ipcsvc_buf_read/write elsewhere;
+ *                   "quiet" skips the "serving" banner, whose console
+ *                   write would hold up the first requests; "-" for none
  *   short_id        serve only clients with this ShortId (0, the
  *                   default: everybody; ipcsvc_restrict)
  */
@@ -33,7 +39,7 @@
 #include <libtock/tock.h>
 
 static unsigned long crash_after, requests, notifications, reply_delay_ms;
-static bool log_requests;
+static bool log_requests, direct;
 static uint8_t chunk[512];
 
 static int handle(ipcsvc_server_t *s, ipcsvc_req_t *r, void *ctx)
@@ -57,7 +63,12 @@ static int handle(ipcsvc_server_t *s, ipcsvc_req_t *r, void *ctx)
         rc = ipcsvc_reply(s, r, r->data, r->len);
         break;
     case 2:
-        if (r->nbufs > 0 && (r->bufs[0].mode & IPCSVC_BUF_READ)) {
+        if (direct && r->nbufs > 0 && ipcsvc_buf_ptr(r, 0) != NULL &&
+            (r->bufs[0].mode & IPCSVC_BUF_READ)) {
+            const uint8_t *in = ipcsvc_buf_ptr(r, 0);
+            for (uint32_t i = 0; i < r->bufs[0].len; i++)
+                v += in[i];
+        } else if (r->nbufs > 0 && (r->bufs[0].mode & IPCSVC_BUF_READ)) {
             for (uint32_t off = 0; off < r->bufs[0].len; off += sizeof(chunk)) {
                 uint32_t n = r->bufs[0].len - off;
                 n = n < sizeof(chunk) ? n : (uint32_t)sizeof(chunk);
@@ -67,8 +78,13 @@ static int handle(ipcsvc_server_t *s, ipcsvc_req_t *r, void *ctx)
                     v += chunk[i];
             }
         }
-        if (r->nbufs > 1 && (r->bufs[1].mode & IPCSVC_BUF_WRITE)) {
-            uint8_t seed = r->len ? r->data[0] : 0;
+        uint8_t seed = r->len ? r->data[0] : 0;
+        if (direct && r->nbufs > 1 && ipcsvc_buf_ptr(r, 1) != NULL &&
+            (r->bufs[1].mode & IPCSVC_BUF_WRITE)) {
+            uint8_t *out = ipcsvc_buf_ptr(r, 1);
+            for (uint32_t i = 0; i < r->bufs[1].len; i++)
+                out[i] = (uint8_t)((i * 7u + seed) & 0xffu);
+        } else if (r->nbufs > 1 && (r->bufs[1].mode & IPCSVC_BUF_WRITE)) {
             for (uint32_t off = 0; off < r->bufs[1].len; off += sizeof(chunk)) {
                 uint32_t n = r->bufs[1].len - off;
                 n = n < sizeof(chunk) ? n : (uint32_t)sizeof(chunk);
@@ -99,7 +115,10 @@ int main(int argc, char **argv)
     const char *name = argc > 1 ? argv[1] : "org.ipcsim.echo";
     crash_after = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
     reply_delay_ms = argc > 3 ? strtoul(argv[3], NULL, 10) : 0;
-    log_requests = argc > 4 && strcmp(argv[4], "log") == 0;
+    const char *flags = argc > 4 ? argv[4] : "";
+    log_requests = strstr(flags, "log") != NULL;
+    direct = strstr(flags, "direct") != NULL;
+    bool quiet = strstr(flags, "quiet") != NULL;
     static ipcsvc_server_t srv;
     int rc = ipcsvc_register(&srv, name);
     if (rc != RETURNCODE_SUCCESS) {
@@ -111,6 +130,7 @@ int main(int argc, char **argv)
         rc = ipcsvc_restrict(&srv, (uint32_t)only);
         printf("restricted to ShortId %lu: %s\n", only, tock_strrcode(rc));
     }
-    printf("serving %s over %s\n", name, ipcsvc_backend_name());
+    if (!quiet)
+        printf("serving %s over %s\n", name, ipcsvc_backend_name());
     return ipcsvc_serve(&srv, handle, NULL);
 }

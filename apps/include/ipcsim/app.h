@@ -14,6 +14,14 @@ extern "C" {
  * syscalls is never counted: this is how an app says it is busy. */
 void ipcsim_compute(uint64_t cycles);
 
+/* Declares that the app copied `bytes` bytes within its own memory (a
+ * memcpy). It is charged as the platform's kernel copy is (copy_fixed +
+ * bytes * copy_per_byte / 16 cycles, docs/cost-model.md): the same loop on
+ * the same core. The IPC libraries declare the copies they make of
+ * payloads and buffers, so that a design that copies in userspace is not
+ * made to look free. 0 bytes declares nothing. */
+void ipcsim_compute_copy(uint32_t bytes);
+
 /* ---- Operation marks (instrumentation; Tock has nothing like it) ----
  *
  * Bracket one operation for the simulator's latency metrics

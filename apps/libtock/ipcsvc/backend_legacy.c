@@ -150,12 +150,12 @@ static int send_request(ipcsvc_conn_t *c, uint32_t op, uint16_t flags, const voi
         w.buf_len[i] = b->len;
         w.buf_mode[i] = b->mode;
         if (b->mode & IPCSVC_BUF_READ)
-            memcpy(lc->win + at, b->ptr, b->len);
+            ipcsvc_copy(lc->win + at, b->ptr, b->len);
         at += b->len;
     }
     memcpy(lc->win, &w, sizeof(w));
     if (len)
-        memcpy(lc->win + WIN_PAYLOAD_AT, msg, len);
+        ipcsvc_copy(lc->win + WIN_PAYLOAD_AT, msg, len);
     lc->answered = false;
     return ipc_notify_service(lc->svc);
 }
@@ -177,12 +177,12 @@ static int leg_call(ipcsvc_conn_t *c, uint32_t op, const void *req, uint32_t req
             uint32_t n = w.len < IPCSVC_MSG_MAX ? w.len : IPCSVC_MSG_MAX;
             uint32_t copy = n < resp_cap ? n : resp_cap;
             if (copy)
-                memcpy(resp, lc->win + WIN_PAYLOAD_AT, copy);
+                ipcsvc_copy(resp, lc->win + WIN_PAYLOAD_AT, copy);
             *resp_len = copy;
             uint32_t at = WIN_BUFS_AT;
             for (unsigned i = 0; i < IPCSVC_MAX_BUFS && c->bufs[i].ptr; i++) {
                 if (c->bufs[i].mode & IPCSVC_BUF_WRITE)
-                    memcpy(c->bufs[i].ptr, lc->win + at, c->bufs[i].len);
+                    ipcsvc_copy(c->bufs[i].ptr, lc->win + at, c->bufs[i].len);
                 at += c->bufs[i].len;
             }
             return copy < n ? RETURNCODE_ESIZE : RETURNCODE_SUCCESS;
@@ -281,7 +281,7 @@ static int leg_buf_read(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, uint
                         uint32_t n)
 {
     (void)s;
-    memcpy(dst, r->bufs[slot].direct + off, n);
+    ipcsvc_copy(dst, r->bufs[slot].direct + off, n);
     return RETURNCODE_SUCCESS;
 }
 
@@ -289,7 +289,7 @@ static int leg_buf_write(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, uin
                          const void *src, uint32_t n)
 {
     (void)s;
-    memcpy(r->bufs[slot].direct + off, src, n);
+    ipcsvc_copy(r->bufs[slot].direct + off, src, n);
     return RETURNCODE_SUCCESS;
 }
 

@@ -134,7 +134,7 @@ static int take_response(ipcsvc_conn_t *c, const uint8_t *rx, uint32_t n, uint32
         return RETURNCODE_FAIL;
     uint32_t copy = plen < resp_cap ? plen : resp_cap;
     if (copy)
-        memcpy(resp, rx + W, copy);
+        ipcsvc_copy(resp, rx + W, copy);
     *resp_len = copy;
     uint32_t at = W + plen;
     for (unsigned i = 0; i < IPCSVC_MAX_BUFS && c->bufs[i].ptr; i++) {
@@ -143,7 +143,7 @@ static int take_response(ipcsvc_conn_t *c, const uint8_t *rx, uint32_t n, uint32
             continue;
         if (at + b->len > n)
             return RETURNCODE_FAIL;
-        memcpy(b->ptr, rx + at, b->len);
+        ipcsvc_copy(b->ptr, rx + at, b->len);
         at += b->len;
     }
     return copy < plen ? RETURNCODE_ESIZE : RETURNCODE_SUCCESS;
@@ -178,12 +178,12 @@ int relay_call_with_hooks(ipcsvc_conn_t *c, uint32_t op, const void *req, uint32
     }
     memcpy(tx, &w, W);
     if (req_len)
-        memcpy(tx + W, req, req_len);
+        ipcsvc_copy(tx + W, req, req_len);
     uint32_t at = W + req_len;
     for (unsigned i = 0; i < w.nbufs; i++) {
         const struct ipcsvc_buf *b = &c->bufs[i];
         if ((b->mode & IPCSVC_BUF_READ) && travels(c, i, h)) {
-            memcpy(tx + at, b->ptr, b->len);
+            ipcsvc_copy(tx + at, b->ptr, b->len);
             at += b->len;
         }
     }
@@ -228,7 +228,7 @@ int relay_notify(ipcsvc_conn_t *c, uint32_t op, const void *msg, uint32_t len)
         .seq = (uint32_t)++c->priv[0], .op = op, .flags = IPCSVC_WIRE_NOTIFY, .len = len};
     memcpy(note_buf, &w, W);
     if (len)
-        memcpy(note_buf + W, msg, len);
+        ipcsvc_copy(note_buf + W, msg, len);
     int rc = libtock_ipc_relay_message_send(c->server, note_buf, W + len);
     if (rc == RETURNCODE_EBUSY)
         rc = RETURNCODE_ESIZE; /* the server's slice is full and halted */
@@ -370,7 +370,7 @@ static int parse_request(ipcsvc_server_t *s, ipcsvc_req_t *r, uint32_t n, bool t
             /* what the server does not write goes back as it came (RW)
              * or as zeros (WRITE only) */
             if (rq->read_at[i] != UINT32_MAX)
-                memcpy(staging + rq->write_at[i], landing + rq->read_at[i], w.buf_len[i]);
+                ipcsvc_copy(staging + rq->write_at[i], landing + rq->read_at[i], w.buf_len[i]);
             else
                 memset(staging + rq->write_at[i], 0, w.buf_len[i]);
         }
@@ -427,7 +427,7 @@ int relay_reply(ipcsvc_server_t *s, ipcsvc_req_t *r, const void *resp, uint32_t 
     }
     memcpy(staging, &w, W);
     if (len)
-        memcpy(staging + W, resp, len);
+        ipcsvc_copy(staging + W, resp, len);
     return libtock_ipc_relay_respond(staging, at);
 }
 
@@ -438,7 +438,7 @@ static int relay_buf_read(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, ui
     uint32_t at = req_of(r)->read_at[slot];
     if (at == UINT32_MAX)
         return RETURNCODE_ENOSUPPORT;
-    memcpy(dst, landing + at + off, n);
+    ipcsvc_copy(dst, landing + at + off, n);
     return RETURNCODE_SUCCESS;
 }
 
@@ -449,7 +449,7 @@ static int relay_buf_write(ipcsvc_server_t *s, ipcsvc_req_t *r, unsigned slot, u
     uint32_t at = req_of(r)->write_at[slot];
     if (at == UINT32_MAX)
         return RETURNCODE_ENOSUPPORT;
-    memcpy(staging + at + off, src, n);
+    ipcsvc_copy(staging + at + off, src, n);
     return RETURNCODE_SUCCESS;
 }
 

@@ -5,6 +5,20 @@
 
 #include <ipcsvc.h>
 
+#include <string.h>
+
+#include <ipcsim/app.h>
+
+/* memcpy of n payload or buffer bytes, declared to the simulator as the
+ * app's own work (ipcsim_compute_copy): a board spends cycles on it, so a
+ * backend that copies in userspace is charged for it like the kernel's
+ * copies. Fixed-size header copies use plain memcpy. */
+static inline void ipcsvc_copy(void *dst, const void *src, size_t n)
+{
+    memcpy(dst, src, n);
+    ipcsim_compute_copy((uint32_t)n);
+}
+
 /* buf_alloc for a backend whose attached buffers are plain heap memory
  * (the kernel copies them, nothing is shared): len zeroed bytes in slot
  * `slot` of c; RETURNCODE_ENOMEM when the heap has none. */

@@ -8,6 +8,8 @@
  *            10 cycles; a share end without a begin; a serve left open
  *            at exit
  *   garbage  a mark of an operation kind that does not exist
+ *   copy     one call around a declared copy of 1000 bytes
+ *            (ipcsim_compute_copy), one around a declared copy of 0
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +33,16 @@ int main(int argc, char **argv)
         printf("about to send a bad mark\n");
         ipcsim_op_begin((enum ipcsim_op)99);
         printf("still alive?\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "copy") == 0) {
+        ipcsim_op_begin(IPCSIM_OP_KIND_CALL);
+        ipcsim_compute_copy(1000);
+        ipcsim_op_end(IPCSIM_OP_KIND_CALL, RETURNCODE_SUCCESS);
+        ipcsim_op_begin(IPCSIM_OP_KIND_CALL);
+        ipcsim_compute_copy(0);
+        ipcsim_op_end(IPCSIM_OP_KIND_CALL, RETURNCODE_SUCCESS);
+        printf("op_marks done\n");
         return 0;
     }
     for (unsigned i = 1; i <= 100; i++) {
