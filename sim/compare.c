@@ -49,8 +49,11 @@ struct cmp_nums {
 };
 
 struct cmp_spec {
-    char *scenario; /* the workload (owned) */
-    char *source;   /* where the matrix came from: the matrix file, or NULL */
+    char *scenario;     /* the workload (owned) */
+    const char *matrix; /* the matrix file, or NULL */
+    /* which values came from the matrix file (else from flags/defaults) */
+    bool file_mechs, file_plats, file_payloads, file_clients, file_client_app, file_payload_arg,
+        file_op;
     struct cmp_strs mechs, plats;
     struct cmp_nums payloads, clients;
     char *client_app;
@@ -335,30 +338,43 @@ static int load_matrix(const char *file, struct cmp_spec *sp, bool flag_mechs, b
                     *slash = '\0';
                 size_t len = strlen(d) + strlen(v->valuestring) + 2;
                 sp->scenario = malloc(len);
-                snprintf(sp->scenario, len, "%s/%s", slash ? d : ".", v->valuestring);
+                if (slash)
+                    snprintf(sp->scenario, len, "%s/%s", d, v->valuestring);
+                else
+                    snprintf(sp->scenario, len, "%s", v->valuestring);
                 free(d);
             }
         }
     }
-    if ((v = cJSON_GetObjectItemCaseSensitive(root, "mechanisms")) && !flag_mechs &&
-        (rc = mx_strs(file, "mechanisms", v, &sp->mechs)) < 0)
-        goto out;
-    if ((v = cJSON_GetObjectItemCaseSensitive(root, "platforms")) && !flag_plats &&
-        (rc = mx_strs(file, "platforms", v, &sp->plats)) < 0)
-        goto out;
-    if ((v = cJSON_GetObjectItemCaseSensitive(root, "payloads")) && !flag_payloads &&
-        (rc = mx_nums(file, "payloads", v, 1, CMP_PAYLOAD_MAX, &sp->payloads)) < 0)
-        goto out;
-    if ((v = cJSON_GetObjectItemCaseSensitive(root, "clients")) && !flag_clients &&
-        (rc = mx_nums(file, "clients", v, 1, CMP_CLIENTS_MAX, &sp->clients)) < 0)
-        goto out;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "mechanisms")) && !flag_mechs) {
+        if ((rc = mx_strs(file, "mechanisms", v, &sp->mechs)) < 0)
+            goto out;
+        sp->file_mechs = true;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "platforms")) && !flag_plats) {
+        if ((rc = mx_strs(file, "platforms", v, &sp->plats)) < 0)
+            goto out;
+        sp->file_plats = true;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "payloads")) && !flag_payloads) {
+        if ((rc = mx_nums(file, "payloads", v, 1, CMP_PAYLOAD_MAX, &sp->payloads)) < 0)
+            goto out;
+        sp->file_payloads = true;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "clients")) && !flag_clients) {
+        if ((rc = mx_nums(file, "clients", v, 1, CMP_CLIENTS_MAX, &sp->clients)) < 0)
+            goto out;
+        sp->file_clients = true;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "client_app"))) {
         if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
             rc = mx_fail(file, "$.client_app", "expected an app name, got %s", json_kind(v));
             goto out;
         }
-        if (sp->client_app == NULL)
+        if (sp->client_app == NULL) {
             sp->client_app = strdup(v->valuestring);
+            sp->file_client_app = true;
+        }
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "payload_arg"))) {
         if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
@@ -367,16 +383,20 @@ static int load_matrix(const char *file, struct cmp_spec *sp, bool flag_mechs, b
                          json_kind(v));
             goto out;
         }
-        if (sp->payload_arg < 0)
+        if (sp->payload_arg < 0) {
             sp->payload_arg = (int)v->valuedouble;
+            sp->file_payload_arg = true;
+        }
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "operation"))) {
         if (!cJSON_IsString(v)) {
             rc = mx_fail(file, "$.operation", "expected an operation kind, got %s", json_kind(v));
             goto out;
         }
-        if (sp->op == NULL)
+        if (sp->op == NULL) {
             sp->op = strdup(v->valuestring);
+            sp->file_op = true;
+        }
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "seed"))) {
         if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
@@ -392,6 +412,19 @@ out:
 }
 
 /* ---- Checking the matrix against the workload ---- */
+
+/* Starts an error about a matrix value: "FILE: $.key[i]: " when it came
+ * from the matrix file, "ipcsim compare: --flag: " when from a flag. */
+static void value_error(const struct cmp_spec *sp, bool from_file, const char *key, long index,
+                        const char *flag)
+{
+    if (from_file && index >= 0)
+        fprintf(stderr, "%s: $.%s[%ld]: ", sp->matrix, key, index);
+    else if (from_file)
+        fprintf(stderr, "%s: $.%s: ", sp->matrix, key);
+    else
+        fprintf(stderr, "ipcsim compare: %s: ", flag);
+}
 
 static cJSON *find_app(cJSON *scn, const char *name, int *index)
 {
@@ -427,7 +460,8 @@ static int check_matrix(const struct cmp_spec *sp, const struct scn_search *sear
     int rc = 0;
     for (size_t i = 0; i < sp->mechs.n && rc == 0; i++)
         if (scn_set_ipc_mechanism(s, sp->mechs.v[i], err, sizeof(err)) < 0) {
-            fprintf(stderr, "ipcsim compare: mechanism \"%s\": %s\n", sp->mechs.v[i], err);
+            value_error(sp, sp->file_mechs, "mechanisms", (long)i, "--ipc");
+            fprintf(stderr, "%s\n", err);
             rc = -1;
         }
     scn_free(s);
@@ -435,7 +469,8 @@ static int check_matrix(const struct cmp_spec *sp, const struct scn_search *sear
     for (size_t i = 0; i < sp->plats.n && rc == 0; i++) {
         struct scn_platform p;
         if (scn_load_platform(sp->plats.v[i], search, &p, err, sizeof(err)) < 0) {
-            fprintf(stderr, "ipcsim compare: platform \"%s\": %s\n", sp->plats.v[i], err);
+            value_error(sp, sp->file_plats, "platforms", (long)i, "--platform");
+            fprintf(stderr, "%s\n", err);
             rc = -1;
         }
     }
@@ -445,7 +480,8 @@ static int check_matrix(const struct cmp_spec *sp, const struct scn_search *sear
     for (unsigned k = 1; k < IPCSIM_OP_NKINDS; k++)
         op_ok = op_ok || strcmp(sp->op, ipcsim_op_kind_name(k)) == 0;
     if (!op_ok) {
-        fprintf(stderr, "ipcsim compare: operation: expected one of");
+        value_error(sp, sp->file_op, "operation", -1, "--operation");
+        fprintf(stderr, "expected one of");
         for (unsigned k = 1; k < IPCSIM_OP_NKINDS; k++)
             fprintf(stderr, " %s", ipcsim_op_kind_name(k));
         fprintf(stderr, ", got \"%s\"\n", sp->op);
@@ -471,27 +507,29 @@ static int check_matrix(const struct cmp_spec *sp, const struct scn_search *sear
     int ai = 0;
     const cJSON *app = find_app(*base, sp->client_app, &ai);
     if (app == NULL) {
+        value_error(sp, sp->file_client_app, "client_app", -1, "--client");
         fprintf(stderr,
-                "%s: $.apps: expected an app named \"%s\" (the client app whose payload and "
-                "instances the matrix varies; --client names another)\n",
+                "expected the name of an app of %s (the client app whose payload and instances "
+                "the matrix varies), got \"%s\"\n",
                 sp->scenario, sp->client_app);
         return -1;
     }
     if (sp->payloads.n > 0) {
         const cJSON *args = cJSON_GetObjectItemCaseSensitive(app, "args");
         if (sp->payload_arg < 0) {
+            value_error(sp, sp->file_payloads, "payloads", -1, "--payload");
             fprintf(stderr,
-                    "ipcsim compare: payloads given but not which argument of \"%s\" is "
-                    "the payload size (--payload-arg N or \"payload_arg\")\n",
+                    "expected also which argument of \"%s\" is the payload size "
+                    "(\"payload_arg\" or --payload-arg N)\n",
                     sp->client_app);
             return -1;
         }
         if (cJSON_GetArraySize(args) <= sp->payload_arg) {
+            value_error(sp, sp->file_payload_arg, "payload_arg", -1, "--payload-arg");
             fprintf(stderr,
-                    "%s: $.apps[%d].args: expected at least %d arguments (payload_arg is "
-                    "%d), got %d\n",
-                    sp->scenario, ai, sp->payload_arg + 1, sp->payload_arg,
-                    cJSON_GetArraySize(args));
+                    "expected the index of an argument of app \"%s\" ($.apps[%d].args of %s "
+                    "has %d), got %d\n",
+                    sp->client_app, ai, sp->scenario, cJSON_GetArraySize(args), sp->payload_arg);
             return -1;
         }
     }
@@ -1450,10 +1488,18 @@ static int parse_args(int argc, char **argv, struct cmp_spec *sp)
         fprintf(stderr, "ipcsim compare: one scenario at a time, got \"%s\" too\n", argv[optind]);
         return -1;
     }
+    sp->matrix = matrix;
     if (matrix && load_matrix(matrix, sp, fm, fp, fl, fc) < 0)
         return -1;
     if (seed_set)
         sp->seed = seed;
+    if (sp->scenario == NULL && matrix) {
+        fprintf(stderr,
+                "%s: $.scenario: expected the workload's scenario file (or a SCENARIO "
+                "argument), got none\n",
+                matrix);
+        return -1;
+    }
     if (sp->scenario == NULL) {
         fprintf(stderr, "ipcsim compare: expected a scenario (or a matrix file naming one)\n");
         usage(stderr);
@@ -1474,8 +1520,9 @@ static int parse_args(int argc, char **argv, struct cmp_spec *sp)
         for (size_t i = 0; i < axes[a]->n; i++)
             for (size_t k = 0; k < i; k++)
                 if (axes[a]->v[i] == axes[a]->v[k]) {
-                    fprintf(stderr, "ipcsim compare: %s: %u appears twice\n",
-                            a ? "clients" : "payloads", axes[a]->v[i]);
+                    value_error(sp, a ? sp->file_clients : sp->file_payloads,
+                                a ? "clients" : "payloads", (long)i, a ? "--clients" : "--payload");
+                    fprintf(stderr, "expected each value once, got %u again\n", axes[a]->v[i]);
                     return -1;
                 }
     struct cmp_strs *names[] = {&sp->mechs, &sp->plats};
@@ -1483,8 +1530,10 @@ static int parse_args(int argc, char **argv, struct cmp_spec *sp)
         for (size_t i = 0; i < names[a]->n; i++)
             for (size_t k = 0; k < i; k++)
                 if (strcmp(names[a]->v[i], names[a]->v[k]) == 0) {
-                    fprintf(stderr, "ipcsim compare: %s: \"%s\" appears twice\n",
-                            a ? "platforms" : "mechanisms", names[a]->v[i]);
+                    value_error(sp, a ? sp->file_plats : sp->file_mechs,
+                                a ? "platforms" : "mechanisms", (long)i,
+                                a ? "--platform" : "--ipc");
+                    fprintf(stderr, "expected each name once, got \"%s\" again\n", names[a]->v[i]);
                     return -1;
                 }
     return 0;
