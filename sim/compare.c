@@ -1286,9 +1286,9 @@ static const struct cmp_cell *cell_at(const struct cmp_run *r, size_t p, size_t 
     return &r->cells[((p * nm + m) * nl + l) * nc + c];
 }
 
-/* latency-PLATFORM.svg (p50 against payload, at the first client count)
+/* latency-PLATFORM.svg (p50 against payload, at the smallest client count)
  * and throughput-PLATFORM.svg (operations per second of the active window
- * against clients, at the first payload), one line per mechanism; each
+ * against clients, at the smallest payload), one line per mechanism; each
  * only when its axis has two values or more. Cells that did not pass have
  * no point. */
 static int write_charts(const struct cmp_run *r, char *err, size_t errlen)
@@ -1363,6 +1363,12 @@ static void usage(FILE *f)
                "  the online CPUs). Exit 0 when every cell passes (or with --allow-fail),\n"
                "  1 when one does not, 2 bad usage or matrix, 3 a cell could not be started\n"
                "  or crashed, or the outputs could not be written, 130 interrupted.\n");
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
 }
 
 static void free_spec(struct cmp_spec *sp)
@@ -1525,6 +1531,9 @@ static int parse_args(int argc, char **argv, struct cmp_spec *sp)
                     fprintf(stderr, "expected each value once, got %u again\n", axes[a]->v[i]);
                     return -1;
                 }
+    /* numeric axes run from small to large: charts draw lines along them */
+    for (size_t a = 0; a < 2; a++)
+        qsort(axes[a]->v, axes[a]->n, sizeof(axes[a]->v[0]), cmp_u32);
     struct cmp_strs *names[] = {&sp->mechs, &sp->plats};
     for (size_t a = 0; a < 2; a++)
         for (size_t i = 0; i < names[a]->n; i++)
