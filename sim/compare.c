@@ -1071,7 +1071,7 @@ static char *csv_text(const struct cmp_run *r)
                   g->syscalls_per_op, (unsigned long long)g->bytes_copied,
                   (unsigned long long)g->mpu_reprograms, (unsigned long long)g->regions_peak,
                   (unsigned long long)g->context_switches);
-        if (g->jain >= 0)
+        if (g->have && g->jain >= 0)
             sb_printf(&b, "%.4f", g->jain);
         sb_printf(&b, ",%llu\n", (unsigned long long)g->virtual_ns);
     }
