@@ -172,7 +172,7 @@ static uint64_t time_after_compute(bool copy)
     ck_assert_uint_eq(km_copy_cycles(h->k, 0), 30);
     uint64_t t = km_now(h->k);
     ck_assert_int_eq(copy ? km_compute_copy(h->k, 0, 100) : km_compute(h->k, 0, 180), 0);
-    h->pending = false; /* the harness's dispatch was used up */
+    h->pending = false;                               /* the harness's dispatch was used up */
     h_call(h, 0, KM_SYS_COMMAND, H_DRV_LED, 0, 0, 0); /* its next syscall, after the copy */
     uint64_t spent = km_now(h->k) - t;
     ck_assert_int_eq(km_compute_copy(h->k, 1, 100), -KM_EINVAL); /* not dispatched */
