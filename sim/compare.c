@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <uv.h>
 
 #include "ipcsim_proto.h"
+#include "jobs.h"
 #include "results.h"
 
 #define CMP_AXIS_MAX 32
@@ -86,8 +86,8 @@ struct cmp_cell {
     uint32_t payload, clients; /* 0: the scenario's own */
     char id[160];
     char dir[SCN_PATH_MAX];
-    uv_process_t proc;
-    bool running;
+    char path[SCN_PATH_MAX + 32], console[SCN_PATH_MAX + 32], seed[24];
+    char *argv[16];
     int64_t exit_status;
     int term_signal;
     enum cmp_status status;
@@ -98,21 +98,10 @@ struct cmp_cell {
 struct cmp_run {
     const struct cmp_spec *sp;
     const char *self;
-    uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
     struct cmp_cell *cells;
-    size_t n, next, running, done, failed;
-    bool interrupted, tty;
-    double started;
+    size_t n;
     char base_label_plat[SCN_NAME_MAX], base_label_mech[32];
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- The matrix: flags and matrix file ---- */
 
@@ -667,42 +656,11 @@ static char *cell_scenario(const cJSON *base, const struct cmp_spec *sp,
 
 /* ---- Running ---- */
 
-static void progress(struct cmp_run *r, bool final)
-{
-    if (!r->tty || r->sp->quiet)
-        return;
-    const int width = 30;
-    int fill = r->n ? (int)(r->done * (size_t)width / r->n) : width;
-    double el = now_s() - r->started;
-    fprintf(stderr, "\r[");
-    for (int i = 0; i < width; i++)
-        fputc(i < fill ? '#' : '.', stderr);
-    fprintf(stderr, "] %zu/%zu cells, %zu not passing, %.1f cells/s", r->done, r->n, r->failed,
-            el > 0 ? (double)r->done / el : 0.0);
-    if (final)
-        fprintf(stderr, "\n");
-    fflush(stderr);
-}
-
-static void launch_next(struct cmp_run *r);
-
-static void on_cell_exit(uv_process_t *p, int64_t status, int sig)
-{
-    struct cmp_cell *cell = p->data;
-    struct cmp_run *r = p->loop->data;
-    cell->exit_status = status;
-    cell->term_signal = sig;
-    cell->running = false;
-    r->running--;
-    r->done++;
-    if (sig != 0 || status != 0)
-        r->failed++;
-    uv_close((uv_handle_t *)p, NULL);
-    progress(r, false);
-    launch_next(r);
-}
-
-static int start_cell(struct cmp_run *r, struct cmp_cell *cell, const cJSON *base)
+/* Writes the cell's scenario and clears what a previous run left in its
+ * directory (a stale results.json must not pass for this run's); fills
+ * the job that runs it. */
+static int prepare_cell(struct cmp_run *r, struct cmp_cell *cell, const cJSON *base,
+                        struct jobs_job *job)
 {
     char err[512];
     char *text = cell_scenario(base, r->sp, cell);
@@ -713,87 +671,41 @@ static int start_cell(struct cmp_run *r, struct cmp_cell *cell, const cJSON *bas
         return -1;
     }
     free(text);
-    char path[SCN_PATH_MAX + 32], console[SCN_PATH_MAX + 32], seed[24];
-    snprintf(path, sizeof(path), "%s/scenario.json", cell->dir);
-    snprintf(console, sizeof(console), "%s/console.txt", cell->dir);
-    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)r->sp->seed);
-    unlink(console);
+    snprintf(cell->path, sizeof(cell->path), "%s/scenario.json", cell->dir);
+    snprintf(cell->console, sizeof(cell->console), "%s/console.txt", cell->dir);
+    snprintf(cell->seed, sizeof(cell->seed), "%llu", (unsigned long long)r->sp->seed);
     char res[SCN_PATH_MAX + 32];
     snprintf(res, sizeof(res), "%s/results.json", cell->dir);
-    unlink(res); /* a stale one must not pass for this run's */
-    int fd = open(console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fprintf(stderr, "ipcsim compare: %s: %s\n", console, strerror(errno));
-        return -1;
-    }
-    char *args[16];
+    unlink(res);
     size_t n = 0;
-    args[n++] = (char *)r->self;
-    args[n++] = "run";
-    args[n++] = path;
-    args[n++] = "--out";
-    args[n++] = cell->dir;
-    args[n++] = "--seed";
-    args[n++] = seed;
+    cell->argv[n++] = (char *)r->self;
+    cell->argv[n++] = "run";
+    cell->argv[n++] = cell->path;
+    cell->argv[n++] = "--out";
+    cell->argv[n++] = cell->dir;
+    cell->argv[n++] = "--seed";
+    cell->argv[n++] = cell->seed;
     if (cell->plat) {
-        args[n++] = "--platform";
-        args[n++] = (char *)cell->plat;
+        cell->argv[n++] = "--platform";
+        cell->argv[n++] = (char *)cell->plat;
     }
     if (cell->mech) {
-        args[n++] = "--ipc";
-        args[n++] = (char *)cell->mech;
+        cell->argv[n++] = "--ipc";
+        cell->argv[n++] = (char *)cell->mech;
     }
-    args[n] = NULL;
-    uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
-                                     {.flags = UV_INHERIT_FD, .data.fd = fd},
-                                     {.flags = UV_INHERIT_FD, .data.fd = fd}};
-    uv_process_options_t o = {
-        .file = r->self, .args = args, .exit_cb = on_cell_exit, .stdio_count = 3, .stdio = stdio};
-    cell->proc.data = cell;
-    int rc = uv_spawn(&r->loop, &cell->proc, &o);
-    close(fd);
-    if (rc < 0) {
-        fprintf(stderr, "ipcsim compare: cannot start %s: %s\n", r->self, uv_strerror(rc));
-        uv_close((uv_handle_t *)&cell->proc, NULL);
-        return -1;
-    }
-    cell->running = true;
-    r->running++;
+    cell->argv[n] = NULL;
+    *job = (struct jobs_job){.argv = cell->argv, .log = cell->console};
     return 0;
 }
 
-static const cJSON *g_base; /* the workload, while the loop runs */
-
-static void launch_next(struct cmp_run *r)
+static bool cell_done(struct jobs_job *job, size_t index, const struct jobs_status *st, void *ctx)
 {
-    while (!r->interrupted && r->running < r->sp->jobs && r->next < r->n) {
-        struct cmp_cell *cell = &r->cells[r->next++];
-        if (start_cell(r, cell, g_base) < 0) {
-            cell->exit_status = CMP_HOST_SPAWN;
-            r->done++;
-            r->failed++;
-        }
-    }
-    if (r->running == 0 && (r->interrupted || r->next == r->n)) {
-        uv_close((uv_handle_t *)&r->sigint, NULL);
-        uv_close((uv_handle_t *)&r->sigterm, NULL);
-    }
-}
-
-static void on_signal(uv_signal_t *h, int sig)
-{
-    struct cmp_run *r = h->loop->data;
-    (void)sig;
-    if (r->interrupted)
-        return;
-    r->interrupted = true;
-    for (size_t i = 0; i < r->n; i++)
-        if (r->cells[i].running)
-            uv_process_kill(&r->cells[i].proc, SIGTERM);
-    if (r->running == 0) {
-        uv_close((uv_handle_t *)&r->sigint, NULL);
-        uv_close((uv_handle_t *)&r->sigterm, NULL);
-    }
+    const struct cmp_run *r = ctx;
+    (void)job;
+    (void)index;
+    if (!r->sp->quiet)
+        jobs_progress(st, "cells", false);
+    return false;
 }
 
 /* ---- Reading a cell's results ---- */
@@ -1562,24 +1474,28 @@ int compare_main(int argc, char **argv, const struct scn_search *search, const c
     if (check_matrix(&sp, search, &base, &r) < 0 || make_cells(&r) < 0)
         goto out;
     rc = CMP_HOST;
-    if (uv_loop_init(&r.loop) < 0)
+    struct jobs_job *jobs = calloc(r.n, sizeof(*jobs));
+    if (jobs == NULL)
         goto out;
-    r.loop.data = &r;
-    r.tty = isatty(STDERR_FILENO);
-    r.started = now_s();
-    g_base = base;
-    uv_signal_init(&r.loop, &r.sigint);
-    uv_signal_init(&r.loop, &r.sigterm);
-    uv_signal_start(&r.sigint, on_signal, SIGINT);
-    uv_signal_start(&r.sigterm, on_signal, SIGTERM);
-    progress(&r, false);
-    launch_next(&r);
-    uv_run(&r.loop, UV_RUN_DEFAULT);
-    uv_loop_close(&r.loop);
-    g_base = NULL;
-    double wall = now_s() - r.started;
-    progress(&r, true);
-    if (r.interrupted) {
+    for (size_t i = 0; i < r.n; i++)
+        if (prepare_cell(&r, &r.cells[i], base, &jobs[i]) < 0) {
+            free(jobs);
+            goto out;
+        }
+    struct jobs_status st;
+    int jr = jobs_run(jobs, r.n, sp.jobs, cell_done, &r, &st);
+    if (!sp.quiet)
+        jobs_progress(&st, "cells", true);
+    double wall = jobs_now() - st.started;
+    for (size_t i = 0; i < r.n; i++) {
+        r.cells[i].exit_status =
+            jobs[i].exit_status == JOBS_NOT_STARTED ? CMP_HOST_SPAWN : jobs[i].exit_status;
+        r.cells[i].term_signal = jobs[i].term_signal;
+    }
+    free(jobs);
+    if (jr < 0)
+        goto out;
+    if (jr == 130) {
         fprintf(stderr, "ipcsim compare: interrupted; no outputs written\n");
         rc = CMP_INTERRUPTED;
         goto out;

@@ -1,4 +1,4 @@
-/* main.c: the ipcsim command line: run, compare, validate and list.
+/* main.c: the ipcsim command line: run, compare, check, validate and list.
  *
  * Exit codes: 0 the run met every expectation (or validation passed);
  * 1 an expectation failed or the kernel panicked unexpectedly; 2 bad
@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_mode.h"
 #include "compare.h"
+#include "determinism.h"
 #include "expect.h"
 #include "km.h"
 #include "results.h"
@@ -41,16 +43,22 @@ static void usage(FILE *f)
                "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
                "               [--memory-map] [--platform NAME] [--capture-max BYTES]\n"
                "               [--trace FILE] [--trace-max-events N] [--ipc MECHANISM]\n"
+               "               [--check-determinism]\n"
                "                       run a scenario (on another platform profile with\n"
                "                       --platform, another IPC mechanism with --ipc);\n"
                "                       exit 0 if every expectation holds;\n"
-               "                       --trace writes a Chrome/Perfetto trace (virtual time)\n"
+               "                       --trace writes a Chrome/Perfetto trace (virtual time);\n"
+               "                       --check-determinism runs it twice and compares\n"
                "  compare [SCENARIO] [--matrix FILE] [--ipc LIST] [--platform LIST]\n"
                "          [--payload LIST --payload-arg N] [--clients LIST] [-j N] [--out DIR]\n"
                "                       run one workload over a matrix of mechanisms,\n"
                "                       platforms, payload sizes and client counts; a\n"
                "                       Markdown table, CSV, JSON and SVG charts\n"
                "                       (ipcsim compare --help)\n"
+               "  check PATH... [-j N] [--fail-fast] [--junit FILE] [--check-determinism]\n"
+               "                       run every scenario under files or folders, in\n"
+               "                       parallel; a line per scenario, a summary, JUnit XML\n"
+               "                       (ipcsim check --help)\n"
                "  validate SCENARIO... check scenario files without running them\n"
                "  list                 programs, platforms, schedulers and drivers known\n"
                "  --help, --version\n"
@@ -469,19 +477,33 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "run") == 0)
+    if (strcmp(cmd, "run") == 0) {
+        for (int i = 2; i < argc; i++)
+            if (strcmp(argv[i], "--check-determinism") == 0) {
+                char self[SCN_PATH_MAX];
+                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                if (n <= 0) {
+                    fprintf(stderr, "ipcsim run: cannot find the ipcsim binary\n");
+                    return EXIT_HOST;
+                }
+                self[n] = '\0';
+                return determinism_run(argc - 1, argv + 1, self);
+            }
         return cmd_run(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
-    if (strcmp(cmd, "compare") == 0) {
+    if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "check") == 0) {
         char self[SCN_PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         if (n <= 0) {
-            fprintf(stderr, "ipcsim compare: cannot find the ipcsim binary\n");
+            fprintf(stderr, "ipcsim %s: cannot find the ipcsim binary\n", cmd);
             return EXIT_HOST;
         }
         self[n] = '\0';
         struct scn_search search = search_paths();
+        if (strcmp(cmd, "check") == 0)
+            return check_main(argc - 1, argv + 1, self);
         return compare_main(argc - 1, argv + 1, &search, self);
     }
     if (strcmp(cmd, "list") == 0)
