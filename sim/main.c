@@ -69,13 +69,59 @@ static void usage(FILE *f)
                "environment: IPCSIM_PROGRAM_PATH (built apps), IPCSIM_PLATFORM_PATH (profiles)\n");
 }
 
+#ifndef IPCSIM_BUILD_BIN_DIR
+#define IPCSIM_BUILD_BIN_DIR ""
+#endif
+#ifndef IPCSIM_INSTALL_APP_DIR
+#define IPCSIM_INSTALL_APP_DIR "../libexec/ipcsim"
+#endif
+#ifndef IPCSIM_INSTALL_PLATFORM_DIR
+#define IPCSIM_INSTALL_PLATFORM_DIR "../share/ipcsim/platforms"
+#endif
+
+/* A default directory: `built` (the build tree's) while this binary runs
+ * from IPCSIM_BUILD_BIN_DIR, where it was built; otherwise `installed`,
+ * relative to this binary's directory, if it exists (an installed ipcsim,
+ * wherever the prefix is); else `built`. The result is in buf. */
+static const char *default_dir(const char *built, const char *installed, char *buf, size_t len)
+{
+    char self[SCN_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return built;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash == NULL)
+        return built;
+    *slash = '\0';
+    char *build_dir = realpath(IPCSIM_BUILD_BIN_DIR, NULL);
+    bool in_build = build_dir != NULL && strcmp(build_dir, self[0] ? self : "/") == 0;
+    free(build_dir);
+    char *cand = NULL;
+    if (in_build || asprintf(&cand, "%s/%s", self, installed) < 0)
+        return built;
+    char *real = realpath(cand, NULL);
+    free(cand);
+    struct stat st;
+    bool ok = real != NULL && strlen(real) < len && stat(real, &st) == 0 && S_ISDIR(st.st_mode);
+    if (ok)
+        memcpy(buf, real, strlen(real) + 1);
+    free(real);
+    return ok ? buf : built;
+}
+
 static struct scn_search search_paths(void)
 {
+    static char apps[SCN_PATH_MAX], platforms[SCN_PATH_MAX];
     struct scn_search s;
     const char *p = getenv("IPCSIM_PROGRAM_PATH");
     const char *q = getenv("IPCSIM_PLATFORM_PATH");
-    s.program_dir = p && *p ? p : IPCSIM_DEFAULT_APP_DIR;
-    s.platform_dir = q && *q ? q : IPCSIM_DEFAULT_PLATFORM_DIR;
+    s.program_dir =
+        p && *p ? p
+                : default_dir(IPCSIM_DEFAULT_APP_DIR, IPCSIM_INSTALL_APP_DIR, apps, sizeof(apps));
+    s.platform_dir = q && *q ? q
+                             : default_dir(IPCSIM_DEFAULT_PLATFORM_DIR, IPCSIM_INSTALL_PLATFORM_DIR,
+                                           platforms, sizeof(platforms));
     return s;
 }
 
