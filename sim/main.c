@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "check_mode.h"
 #include "compare.h"
 #include "determinism.h"
@@ -43,12 +44,14 @@ static void usage(FILE *f)
                "  run SCENARIO [--seed N] [--out DIR] [--quiet] [--host-timeout MS]\n"
                "               [--memory-map] [--platform NAME] [--capture-max BYTES]\n"
                "               [--trace FILE] [--trace-max-events N] [--ipc MECHANISM]\n"
-               "               [--check-determinism]\n"
+               "               [--check-determinism] [--baseline FILE] [--record-baseline FILE]\n"
                "                       run a scenario (on another platform profile with\n"
                "                       --platform, another IPC mechanism with --ipc);\n"
                "                       exit 0 if every expectation holds;\n"
                "                       --trace writes a Chrome/Perfetto trace (virtual time);\n"
-               "                       --check-determinism runs it twice and compares\n"
+               "                       --check-determinism runs it twice and compares;\n"
+               "                       --baseline compares its figures with a recorded\n"
+               "                       baseline (exit 1 if outside tolerance)\n"
                "  compare [SCENARIO] [--matrix FILE] [--ipc LIST] [--platform LIST]\n"
                "          [--payload LIST --payload-arg N] [--clients LIST] [-j N] [--out DIR]\n"
                "                       run one workload over a matrix of mechanisms,\n"
@@ -252,11 +255,14 @@ static int cmd_run(int argc, char **argv)
         {"trace", required_argument, NULL, 'T'},
         {"trace-max-events", required_argument, NULL, 'E'},
         {"ipc", required_argument, NULL, 'I'},
+        {"baseline", required_argument, NULL, 'B'},
+        {"record-baseline", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct run_options ro = {.console = stdout, .host_timeout_ms = 10000};
     const char *out_dir = NULL, *platform = NULL, *trace_path = NULL, *ipc = NULL;
+    const char *baseline = NULL, *record = NULL;
     size_t trace_max = TRACE_MAX_EVENTS_DEFAULT;
     uint64_t v;
     int c;
@@ -298,6 +304,12 @@ static int cmd_run(int argc, char **argv)
             break;
         case 'I':
             ipc = optarg;
+            break;
+        case 'B':
+            baseline = optarg;
+            break;
+        case 'R':
+            record = optarg;
             break;
         case 'E':
             if (!parse_u64(optarg, &v) || v < 1 || v > (1ull << 40)) {
@@ -402,11 +414,33 @@ static int cmd_run(int argc, char **argv)
             exit_code = EXIT_HOST;
         }
     }
-    if (out_dir) {
+    if (out_dir || baseline || record) {
         char *text = results_json(&s, &res, &ex);
-        if (text == NULL || results_write(out_dir, text, err, sizeof(err)) < 0) {
-            fprintf(stderr, "ipcsim: results not written: %s\n", text ? err : "out of memory");
+        struct baseline_run id = {s.name, s.platform.name, s.ipc_mechanism, res.seed};
+        if (text == NULL) {
+            fprintf(stderr, "ipcsim: out of memory\n");
             exit_code = EXIT_HOST;
+        }
+        if (text && out_dir && results_write(out_dir, text, err, sizeof(err)) < 0) {
+            fprintf(stderr, "ipcsim: results not written: %s\n", err);
+            exit_code = EXIT_HOST;
+        }
+        if (text && baseline) {
+            int b = baseline_check(baseline, text, &id, stdout, err, sizeof(err));
+            if (b < 0) {
+                fprintf(stderr, "ipcsim: %s\n", err);
+                exit_code = EXIT_USAGE;
+            } else if (b > 0 && exit_code == EXIT_PASS) {
+                exit_code = EXIT_FAILED;
+            }
+        }
+        if (text && record) {
+            if (baseline_record(record, text, &id, err, sizeof(err)) < 0) {
+                fprintf(stderr, "ipcsim: baseline not written: %s\n", err);
+                exit_code = EXIT_HOST;
+            } else if (!ro.quiet) {
+                printf("baseline recorded: %s\n", record);
+            }
         }
         free(text);
     }
