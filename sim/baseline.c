@@ -70,32 +70,6 @@ static cJSON *figures(const cJSON *results)
     return m;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 static cJSON *identity(const struct baseline_run *run)
 {
     cJSON *o = cJSON_CreateObject();
@@ -110,7 +84,7 @@ static cJSON *identity(const struct baseline_run *run)
 
 static int load(const char *file, cJSON **out, char *err, size_t errlen)
 {
-    char *text = slurp(file);
+    char *text = results_read_file(file, NULL);
     if (text == NULL) {
         snprintf(err, errlen, "%s: %s", file, strerror(errno));
         return -1;

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,26 +88,9 @@ static int by_name(const void *a, const void *b)
  * that is not JSON at all is kept: its run will say what is wrong. */
 static bool is_scenario(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return true;
-    char *buf = NULL;
-    size_t cap = 0, len = 0, n;
-    do {
-        if (cap - len < 4096) {
-            char *nb = realloc(buf, cap + 65536);
-            if (nb == NULL)
-                break;
-            buf = nb;
-            cap += 65536;
-        }
-        n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-    } while (n > 0);
-    fclose(f);
+    char *buf = results_read_file(path, NULL);
     if (buf == NULL)
         return true;
-    buf[len] = '\0';
     cJSON *j = cJSON_Parse(buf);
     free(buf);
     bool yes = true;
@@ -158,32 +140,6 @@ static int walk(const char *dir, struct ck_list *out)
 
 /* ---- Reading a result ---- */
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 static void set_note(struct ck_case *c, const char *s)
 {
     size_t n = strlen(s);
@@ -195,7 +151,7 @@ static void set_note(struct ck_case *c, const char *s)
 /* The first line of the log that reads like the simulator's complaint. */
 static void log_note(struct ck_case *c)
 {
-    char *text = slurp(c->log);
+    char *text = results_read_file(c->log, NULL);
     if (text == NULL)
         return;
     const char *pick = NULL;
@@ -236,7 +192,7 @@ static void read_case(struct ck_case *c, const struct jobs_job *j)
     }
     char path[SCN_PATH_MAX + 64];
     snprintf(path, sizeof(path), "%s/results.json", c->out);
-    char *text = slurp(path);
+    char *text = results_read_file(path, NULL);
     cJSON *r = text ? cJSON_Parse(text) : NULL;
     free(text);
     if (r == NULL) {
@@ -428,14 +384,6 @@ static int write_junit(const char *file, const struct ck_state *s, double wall)
         return -1;
     }
     return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 /* ---- The command ---- */
@@ -645,7 +593,7 @@ int check_main(int argc, char **argv, const char *self)
     rc = pass == s.n ? CK_PASS : CK_FAILED;
 out:
     if (o.out == NULL)
-        nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        results_remove_tree(root);
     for (size_t i = 0; s.cases && i < s.n; i++) {
         for (size_t k = 0; k < s.cases[i].n_failures; k++)
             free(s.cases[i].failures[k]);

@@ -167,34 +167,10 @@ static void free_strs(struct cmp_strs *s)
 
 static char *read_text(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    char *text = results_read_file(path, NULL);
+    if (text == NULL)
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf == NULL) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
+    return text;
 }
 
 /* An error in the matrix file at JSON path `jp`. */
@@ -744,9 +720,9 @@ static uint64_t ju64(const cJSON *o, const char *path)
  * scenario path is left out of the note. */
 static void cell_note(struct cmp_cell *cell)
 {
-    char path[SCN_PATH_MAX + 32], err[256];
+    char path[SCN_PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/console.txt", cell->dir);
-    char *text = read_text(path, err, sizeof(err));
+    char *text = results_read_file(path, NULL);
     if (text == NULL)
         return;
     char scn[SCN_PATH_MAX + 32];
@@ -782,7 +758,7 @@ static void cell_note(struct cmp_cell *cell)
 
 static void read_cell(struct cmp_cell *cell, const char *op)
 {
-    char path[SCN_PATH_MAX + 32], err[256];
+    char path[SCN_PATH_MAX + 32];
     if (cell->term_signal != 0 || (cell->exit_status != 0 && cell->exit_status != 1)) {
         /* 2: the derived scenario is not valid (say, its apps' RAM does not
          * fit the platform); 3: the simulator could not run it (say, the
@@ -803,7 +779,7 @@ static void read_cell(struct cmp_cell *cell, const char *op)
     if (cell->status == CELL_FAIL)
         cell_note(cell);
     snprintf(path, sizeof(path), "%s/results.json", cell->dir);
-    char *text = read_text(path, err, sizeof(err));
+    char *text = results_read_file(path, NULL);
     cJSON *j = text ? cJSON_Parse(text) : NULL;
     free(text);
     if (j == NULL) {

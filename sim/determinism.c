@@ -8,7 +8,6 @@
 #include "determinism.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,33 +22,6 @@
 
 #define DET_ARGS_MAX 64
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, n;
-    *len = 0;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + *len, 1, cap - *len - 1, f)) > 0) {
-        *len += n;
-        if (cap - *len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[*len] = '\0';
-    return buf;
-}
-
 /* results.json without "host", printed the same way each time; NULL if
  * there is none. */
 static char *results_without_host(const char *dir)
@@ -57,7 +29,7 @@ static char *results_without_host(const char *dir)
     char path[SCN_PATH_MAX + 32];
     size_t len;
     snprintf(path, sizeof(path), "%s/results.json", dir);
-    char *text = slurp(path, &len);
+    char *text = results_read_file(path, &len);
     cJSON *j = text ? cJSON_Parse(text) : NULL;
     free(text);
     if (j == NULL)
@@ -102,18 +74,10 @@ static bool same(const char *what, const char *a, size_t alen, const char *b, si
     return false;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int copy_file(const char *from, const char *to)
 {
     size_t len;
-    char *text = slurp(from, &len);
+    char *text = results_read_file(from, &len);
     if (text == NULL)
         return -1;
     FILE *f = fopen(to, "wb");
@@ -191,12 +155,12 @@ int determinism_run(int argc, char **argv, const char *self)
         goto out;
     }
     size_t la = 0, lb = 0;
-    char *ca = slurp(log[0], &la), *cb = slurp(log[1], &lb);
+    char *ca = results_read_file(log[0], &la), *cb = results_read_file(log[1], &lb);
     if (!quiet && ca)
         fwrite(ca, 1, la, stdout);
     fflush(stdout);
     size_t le;
-    char *ea = slurp(elog[0], &le);
+    char *ea = results_read_file(elog[0], &le);
     if (ea)
         fwrite(ea, 1, le, stderr);
     free(ea);
@@ -215,7 +179,7 @@ int determinism_run(int argc, char **argv, const char *self)
         ok = same("results.json (without \"host\")", ra, strlen(ra), rb, strlen(rb));
     free(ra);
     free(rb);
-    char *ta = slurp(tr[0], &la), *tb = slurp(tr[1], &lb);
+    char *ta = results_read_file(tr[0], &la), *tb = results_read_file(tr[1], &lb);
     if (ok && (ta || tb))
         ok = same("the traces", ta, la, tb, lb);
     free(ta);
@@ -230,7 +194,7 @@ int determinism_run(int argc, char **argv, const char *self)
     snprintf(from, sizeof(from), "%s/results.json", dir[0]);
     if (out && have_results) {
         size_t len;
-        char *text = slurp(from, &len);
+        char *text = results_read_file(from, &len);
         if (text == NULL || results_write_file(out, "results.json", text, err, sizeof(err)) < 0) {
             fprintf(stderr, "ipcsim run: %s\n", text ? err : "no results to keep");
             free(text);
@@ -248,6 +212,6 @@ int determinism_run(int argc, char **argv, const char *self)
         printf("determinism: two runs gave identical console, results and trace\n");
     rc = (int)jobs[0].exit_status;
 out:
-    nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    results_remove_tree(tmpl);
     return rc;
 }

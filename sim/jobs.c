@@ -127,6 +127,7 @@ static int start(struct jobs_loop *l, struct jobs_slot *slot, size_t index)
         stdio[2] = (uv_stdio_container_t){.flags = UV_INHERIT_FD, .data.fd = efd};
     uv_process_options_t o = {.file = job->argv[0],
                               .args = job->argv,
+                              .env = job->env,
                               .exit_cb = on_exit_cb,
                               .stdio_count = 3,
                               .stdio = stdio};

@@ -22,6 +22,7 @@ struct jobs_job {
     char **argv;         /* argv[0] is the program; NULL-terminated */
     const char *log;     /* file for stdout and stderr (truncated), or NULL to discard */
     const char *err_log; /* if set, stderr goes here instead */
+    char **env;          /* the child's environment (NULL-terminated), or NULL: ours */
     /* filled by jobs_run */
     int64_t exit_status; /* the exit code, JOBS_NOT_STARTED or JOBS_CANCELLED */
     int term_signal;     /* the signal that ended it, 0 if none */

@@ -1,4 +1,5 @@
-/* main.c: the ipcsim command line: run, compare, check, validate and list.
+/* main.c: the ipcsim command line: run, compare, check, fuzz, validate and
+ * list.
  *
  * Exit codes: 0 the run met every expectation (or validation passed);
  * 1 an expectation failed or the kernel panicked unexpectedly; 2 bad
@@ -18,6 +19,7 @@
 #include "compare.h"
 #include "determinism.h"
 #include "expect.h"
+#include "fuzz.h"
 #include "km.h"
 #include "results.h"
 #include "runner.h"
@@ -62,6 +64,9 @@ static void usage(FILE *f)
                "                       run every scenario under files or folders, in\n"
                "                       parallel; a line per scenario, a summary, JUnit XML\n"
                "                       (ipcsim check --help)\n"
+               "  fuzz SCENARIO [--runs N] [--seed S] [--shard I/N] [--resume APP=MS]\n"
+               "                       random fault schedules, invariants checked, failures\n"
+               "                       shrunk into reproducing scenarios (ipcsim fuzz --help)\n"
                "  validate SCENARIO... check scenario files without running them\n"
                "  list                 programs, platforms, schedulers and drivers known\n"
                "  --help, --version\n"
@@ -573,7 +578,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
-    if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "check") == 0) {
+    if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "check") == 0 || strcmp(cmd, "fuzz") == 0) {
         char self[SCN_PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         if (n <= 0) {
@@ -584,6 +589,8 @@ int main(int argc, char **argv)
         struct scn_search search = search_paths();
         if (strcmp(cmd, "check") == 0)
             return check_main(argc - 1, argv + 1, self);
+        if (strcmp(cmd, "fuzz") == 0)
+            return fuzz_main(argc - 1, argv + 1, &search, self);
         return compare_main(argc - 1, argv + 1, &search, self);
     }
     if (strcmp(cmd, "list") == 0)

@@ -42,6 +42,13 @@ char *results_json(const struct scn_scenario *s, const struct run_result *res,
  * err filled. */
 int results_write_file(const char *dir, const char *name, const char *text, char *err,
                        size_t errlen);
+/* A whole file, NUL-terminated (caller frees); *len (if not NULL) its
+ * size. NULL (errno set) if it cannot be read. */
+char *results_read_file(const char *path, size_t *len);
+
+/* Removes dir and everything under it (a scratch directory). */
+void results_remove_tree(const char *dir);
+
 /* results_write_file(dir, "results.json", ...). */
 int results_write(const char *dir, const char *text, char *err, size_t errlen);
 

@@ -424,8 +424,11 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
 {
     struct host_proc *hp = a->hp;
     struct ipcsim_msg m;
-    if (r->opt->trace)
-        trace_dispatch(r->opt->trace, km_now(r->k), a->index, d);
+    if (r->opt->trace) {
+        struct km_proc_info info;
+        km_proc_info(r->k, a->index, &info);
+        trace_dispatch(r->opt->trace, km_now(r->k), a->index, d, info.process_id);
+    }
     switch (d->resume) {
     case KM_RESUME_START: {
         struct km_proc_info info;

@@ -438,7 +438,8 @@ static int rv_values(uint32_t rv)
     }
 }
 
-void trace_dispatch(struct trace *t, uint64_t now, int p, const struct km_dispatch *d)
+void trace_dispatch(struct trace *t, uint64_t now, int p, const struct km_dispatch *d,
+                    uint32_t process_id)
 {
     if (!app_ok(t, p))
         return;
@@ -446,8 +447,10 @@ void trace_dispatch(struct trace *t, uint64_t now, int p, const struct km_dispat
     struct app *a = &t->apps[p];
     if (d->resume == KM_RESUME_START) {
         call_end_plain(t, p, ns, "process started");
-        if (instant(t, "process", "start", ns, call_tid(p), false))
+        if (instant(t, "process", "start", ns, call_tid(p), false)) {
+            arg_u64(t, "process_id", process_id); /* a new one on every restart */
             ev_close(t);
+        }
         return;
     }
     if (d->resume == KM_RESUME_UPCALL) {

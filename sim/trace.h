@@ -41,7 +41,8 @@ void trace_compute(struct trace *t, uint64_t now, int p, uint64_t cycles, bool p
  * `kind` ("call", ...) at virtual time `now` (cycles). */
 void trace_op(struct trace *t, uint64_t now, int p, bool begin, const char *kind, int32_t rc);
 /* The kernel's answer d goes to app p at virtual time `now`. */
-void trace_dispatch(struct trace *t, uint64_t now, int p, const struct km_dispatch *d);
+void trace_dispatch(struct trace *t, uint64_t now, int p, const struct km_dispatch *d,
+                    uint32_t process_id);
 
 /* How the run ended, for the trace's metadata. */
 struct trace_meta {

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Checks `ipcsim fuzz` (docs/ci.md):
+
+- pointed at a planted bug (tests/fuzz/planted_no_reconnect.json: a
+  client that never reconnects), with --resume client=500 and faults on the
+  server, it finds runs that break the resume bound, shrinks each written
+  one to a single fault, and writes scenarios that `ipcsim fuzz --replay`
+  reproduces and `ipcsim validate` accepts;
+- on a healthy scenario (a reliable client, its server and an unrelated
+  ticker) it finds nothing, with every default fault kind on every app;
+- the same campaign gives the same bytes; --shard 1/2 and 2/2 together
+  are the whole campaign; bad flags are refused; no process outlives it.
+
+Usage: fuzz_check.py IPCSIM TESTS_FUZZ_DIR WORKDIR
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+ipcsim, fdir, work = (os.path.abspath(a) for a in sys.argv[1:4])
+problems = []
+
+
+def check(what, ok, detail=""):
+    print("%s %s%s" % ("ok  " if ok else "FAIL", what, (": " + detail) if detail and not ok else ""))
+    if not ok:
+        problems.append(what)
+
+
+def fuzz(*args):
+    return subprocess.run([ipcsim, "fuzz"] + list(args), capture_output=True, text=True)
+
+
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+planted = os.path.join(fdir, "planted_no_reconnect.json")
+healthy = os.path.join(fdir, "healthy.json")
+pargs = ["--runs", "8", "--seed", "3", "--kinds", "crash,kill,restart", "--apps", "server",
+         "--max-faults", "3", "--resume", "client=500"]
+
+out = os.path.join(work, "planted")
+p = fuzz(planted, *pargs, "--out", out)
+check("planted: exit 1", p.returncode == 1, "exit %d: %s" % (p.returncode, p.stderr))
+found = re.findall(r"^run (\d+) .*: resume: client made no successful call", p.stdout, re.M)
+check("planted: runs that break the resume bound", len(found) >= 2, p.stdout)
+files = sorted(n for n in os.listdir(out) if n.startswith("failure-")) if os.path.isdir(out) else []
+check("planted: reproducing scenarios written", len(files) >= 1, str(files))
+for n in files:
+    path = os.path.join(out, n)
+    with open(path) as f:
+        sc = json.load(f)
+    faults = sc.get("faults", [])
+    check("%s: shrunk to one fault on the server" % n,
+          len(faults) == 1 and faults[0]["app"] == "server", json.dumps(faults))
+    check("%s: says what it reproduces" % n, "resume:" in sc.get("description", ""))
+    r = fuzz("--replay", path, "--resume", "client=500", "--out", os.path.join(work, "replay"))
+    check("%s: --replay reproduces it (exit 1)" % n, r.returncode == 1 and "resume:" in r.stdout,
+          r.stdout + r.stderr)
+    r = fuzz("--replay", path, "--out", os.path.join(work, "replay2"))
+    check("%s: without the bound it holds (exit 0)" % n, r.returncode == 0, r.stdout + r.stderr)
+    v = subprocess.run([ipcsim, "validate", path], capture_output=True, text=True)
+    check("%s: a valid scenario" % n, v.returncode == 0, v.stderr)
+
+again = fuzz(planted, *pargs, "--out", os.path.join(work, "again"))
+check("the same campaign: the same output", again.stdout.replace("/again/", "/planted/") == p.stdout)
+check("the same campaign: the same scenarios", all(
+    open(os.path.join(out, n)).read() == open(os.path.join(work, "again", n)).read() for n in files))
+
+runs = set()
+for i in (1, 2):
+    s = fuzz(planted, *pargs, "--shard", "%d/2" % i, "--out", os.path.join(work, "shard%d" % i))
+    check("shard %d/2: runs" % i, s.returncode in (0, 1), s.stderr)
+    mine = set(re.findall(r"^run (\d+) ", s.stdout, re.M))
+    check("shard %d/2: only its runs" % i, all(int(x) % 2 == i - 1 for x in mine), str(mine))
+    runs |= mine
+check("shards 1/2 and 2/2: the whole campaign", runs == set(found), "%s vs %s" % (runs, found))
+
+h = fuzz(healthy, "--runs", "24", "--seed", "11", "--resume", "client=1500", "--out",
+         os.path.join(work, "healthy"))
+check("healthy: no invariant broken (exit 0)", h.returncode == 0 and "0 broke an invariant" in h.stdout,
+      h.stdout + h.stderr)
+
+for bad, what in ((["--shard", "3/2"], "--shard"), (["--resume", "nobody=5"], "nobody"),
+                  (["--kinds", "meteor"], "--kinds"), (["--apps", "nobody"], "nobody"),
+                  (["--runs", "0"], "--runs")):
+    b = fuzz(healthy, *bad, "--out", os.path.join(work, "bad"))
+    check("refused: %s" % " ".join(bad), b.returncode == 2 and what in b.stderr, b.stderr)
+
+left = subprocess.run(["pgrep", "-f", "apps/svc_(server|client)"], capture_output=True, text=True)
+check("no process outlives the campaigns", left.stdout.strip() == "", left.stdout)
+
+if problems:
+    print("%d problem(s)" % len(problems))
+    sys.exit(1)
+print("fuzz: all checks passed")
