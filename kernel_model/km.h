@@ -378,7 +378,8 @@ struct km_event {
             bool service;       /* legacy: notify service (command 2), else client (3);
                                    other designs: the message goes to a server */
             const char *op;     /* static: "service", "client" (legacy), "request",
-                                   "response", "message", "send", "reply" */
+                                   "response", "message", "send", "reply", "grant"
+                                   (share: access to a chunk) */
             uint32_t bytes;     /* payload bytes the kernel copied (0 if none) */
             const char *why;    /* KM_IPC_DROPPED: static reason; else NULL */
         } ipc;

@@ -488,6 +488,10 @@ static void share_grant(struct km_kernel *k, struct km_process *p, uint32_t a1, 
     share_owner_apply(k, p, c);
     uint32_t hw = share_hw_peer(handle, g);
     (void)km_schedule_upcall(k, peer, SHARE_NUM, SHARE_SUB_GRANTED, p->process_id, hw, c->addr);
+    /* access changes hands at once: a message queued and delivered (the
+     * trace's flow, and what tells who talks to whom) */
+    km_ipc_event(k, KM_IPC_QUEUED, p->index, peer->index, false, "grant", 0, NULL);
+    km_ipc_event(k, KM_IPC_DELIVERED, p->index, peer->index, false, "grant", 0, NULL);
     km_ret_success_u32(ret, hw);
 }
 

@@ -201,6 +201,37 @@ static void read_results(const char *dir, struct fz_obs *o)
     o->ok = true;
 }
 
+/* Messages queued and delivered between two apps, by kind. */
+struct pair {
+    int from, to;
+    char kind[16];
+    uint64_t sent, delivered;
+};
+
+struct pairs {
+    struct pair *v;
+    size_t n, cap;
+};
+
+static struct pair *pair_of(struct pairs *ps, int from, int to, const char *kind)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->v[i].from == from && ps->v[i].to == to && strncmp(ps->v[i].kind, kind, 15) == 0)
+            return &ps->v[i];
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 16;
+        struct pair *nv = realloc(ps->v, cap * sizeof(*nv));
+        if (nv == NULL)
+            return NULL;
+        ps->v = nv;
+        ps->cap = cap;
+    }
+    struct pair *p = &ps->v[ps->n++];
+    *p = (struct pair){.from = from, .to = to};
+    snprintf(p->kind, sizeof(p->kind), "%s", kind);
+    return p;
+}
+
 /* The trace: app tracks, IPC flows (who talked to whom; every flow that
  * ends began, and ends once), process starts (identifiers never reused),
  * successful calls and the apps' stops, for the resume bound. */
@@ -243,6 +274,7 @@ static void read_trace(const char *path, struct fz_obs *o)
     } ids[1024];
     size_t nids = 0;
     bool first_start[FZ_APPS_MAX] = {0};
+    struct pairs pairs = {0};
     cJSON_ArrayForEach(e, ev)
     {
         const cJSON *ph = cJSON_GetObjectItemCaseSensitive(e, "ph");
@@ -267,6 +299,13 @@ static void read_trace(const char *path, struct fz_obs *o)
                 if (flows[i].id == fid)
                     f = &flows[i];
             if (ph->valuestring[0] == 's') {
+                const cJSON *to = cJSON_GetObjectItemCaseSensitive(args, "to");
+                const cJSON *kind = cJSON_GetObjectItemCaseSensitive(args, "kind");
+                struct pair *pp =
+                    pair_of(&pairs, app, cJSON_IsString(to) ? app_index(o, to->valuestring) : -1,
+                            cJSON_IsString(kind) ? kind->valuestring : "");
+                if (pp)
+                    pp->sent++;
                 if (f == NULL && nf == cap) {
                     cap = cap ? cap * 2 : 256;
                     struct flow *nfw = realloc(flows, cap * sizeof(*nfw));
@@ -293,6 +332,23 @@ static void read_trace(const char *path, struct fz_obs *o)
                     o->talk[app][f->from] = true;
                 }
             }
+        } else if (strcmp(ph->valuestring, "i") == 0 && strcmp(c, "ipc") == 0 &&
+                   strcmp(n, "ipc delivered") == 0 && app >= 0) {
+            /* the trace pairs each delivery with the oldest message queued
+             * between the pair; a delivery beyond what was queued is a
+             * message delivered twice or made up */
+            const cJSON *from = cJSON_GetObjectItemCaseSensitive(args, "from");
+            const cJSON *kind = cJSON_GetObjectItemCaseSensitive(args, "kind");
+            int sender = cJSON_IsString(from) ? app_index(o, from->valuestring) : -1;
+            struct pair *pp =
+                pair_of(&pairs, sender, app, cJSON_IsString(kind) ? kind->valuestring : "");
+            if (pp && ++pp->delivered > pp->sent && !o->violation[0])
+                snprintf(o->violation, sizeof(o->violation),
+                         "delivery: %s received %llu %s messages from %s, which sent %llu",
+                         o->apps[app].name, (unsigned long long)pp->delivered,
+                         cJSON_IsString(kind) ? kind->valuestring : "?",
+                         sender >= 0 ? o->apps[sender].name : "nobody",
+                         (unsigned long long)pp->sent);
         } else if (strcmp(c, "process") == 0 && app >= 0) {
             if (strcmp(n, "start") == 0) {
                 const cJSON *pid = cJSON_GetObjectItemCaseSensitive(args, "process_id");
@@ -324,6 +380,7 @@ static void read_trace(const char *path, struct fz_obs *o)
         }
     }
     free(flows);
+    free(pairs.v);
     cJSON_Delete(t);
 }
 

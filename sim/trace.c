@@ -540,8 +540,8 @@ static void flow_finish(struct trace *t, struct flow *fl, uint64_t ns, const cha
  * and the operation. */
 static const char *flow_name(const char *op)
 {
-    static const char *const names[] = {"ipc request", "ipc response", "ipc message", "ipc send",
-                                        "ipc reply"};
+    static const char *const names[] = {"ipc request", "ipc response", "ipc message",
+                                        "ipc send",    "ipc reply",    "ipc grant"};
     for (size_t i = 0; op != NULL && i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(names[i] + 4, op) == 0)
             return names[i];
