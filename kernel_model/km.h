@@ -443,6 +443,9 @@ struct km_proc_stats {
     uint64_t syscalls[KM_SYS_NCLASSES];
     uint64_t upcalls_delivered;
     uint64_t upcalls_dropped;  /* enqueue failures (queue full) */
+    uint64_t upcalls_stale;    /* tasks queued for an earlier incarnation, found
+                                  on dequeue and discarded (a self-check of the
+                                  model: a restart empties the queue, so 0) */
     uint64_t context_switches; /* times this process was switched to */
     uint64_t timeslice_expirations;
     uint64_t run_cycles; /* virtual cycles charged to it */

@@ -50,6 +50,9 @@ struct km_task {
     int ipc_from;          /* sender's process index */
     uint32_t ipc_from_pid; /* its process_id: stale once it restarted */
     enum km_ipc_kind ipc_kind;
+    /* the process_id of the incarnation it was queued for; 0: the
+     * current one (the queue stamps it) */
+    uint32_t for_pid;
 };
 
 struct km_buffer {

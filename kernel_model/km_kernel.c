@@ -520,20 +520,32 @@ void km_proc_info(const struct km_kernel *k, int p, struct km_proc_info *out)
 
 /* ---- Task queue ------------------------------------------------------- */
 
+/* Queues t for the process's current incarnation (unless t names one). */
 static void km_task_push(struct km_process *p, const struct km_task *t)
 {
-    p->tasks[(p->task_head + p->task_count) % KM_TASK_QUEUE_LEN] = *t;
+    struct km_task *slot = &p->tasks[(p->task_head + p->task_count) % KM_TASK_QUEUE_LEN];
+    *slot = *t;
+    if (slot->for_pid == 0)
+        slot->for_pid = p->process_id;
     p->task_count++;
 }
 
+/* The next task for this incarnation. Tock ties an upcall to a ProcessId
+ * and empties the queue on restart (process_standard.rs), so no upcall
+ * scheduled for an earlier incarnation can reach a restarted process; a
+ * task that would is discarded and counted (upcalls_stale), which the
+ * fuzzer checks stays 0. */
 static bool km_task_pop(struct km_process *p, struct km_task *t)
 {
-    if (p->task_count == 0)
-        return false;
-    *t = p->tasks[p->task_head];
-    p->task_head = (p->task_head + 1) % KM_TASK_QUEUE_LEN;
-    p->task_count--;
-    return true;
+    while (p->task_count > 0) {
+        *t = p->tasks[p->task_head];
+        p->task_head = (p->task_head + 1) % KM_TASK_QUEUE_LEN;
+        p->task_count--;
+        if (t->for_pid == p->process_id)
+            return true;
+        p->stats.upcalls_stale++;
+    }
+    return false;
 }
 
 /* Removes tasks for which keep() is false, preserving order. */

@@ -69,6 +69,7 @@ struct fz_app {
     double faults, restarts;
     char *console;
     uint64_t syscalls;
+    uint64_t stale; /* upcalls queued for an earlier incarnation (counters.upcalls_stale) */
     bool targeted;
 };
 
@@ -181,8 +182,10 @@ static void read_results(const char *dir, struct fz_obs *o)
         p->restarts = cJSON_IsNumber(v) ? v->valuedouble : 0;
         v = cJSON_GetObjectItemCaseSensitive(a, "console");
         p->console = strdup(cJSON_IsString(v) ? v->valuestring : "");
-        const cJSON *sys = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(a, "counters"), "syscalls");
+        const cJSON *counters = cJSON_GetObjectItemCaseSensitive(a, "counters");
+        v = cJSON_GetObjectItemCaseSensitive(counters, "upcalls_stale");
+        p->stale = cJSON_IsNumber(v) ? (uint64_t)v->valuedouble : 0;
+        const cJSON *sys = cJSON_GetObjectItemCaseSensitive(counters, "syscalls");
         const cJSON *c;
         cJSON_ArrayForEach(c, sys)
         {
@@ -405,6 +408,15 @@ static bool violated(const struct fz_opts *op, const struct fz_obs *ref, const s
         snprintf(why, len, "%s", o->violation);
         return true;
     }
+    for (size_t i = 0; i < o->n; i++)
+        if (o->apps[i].stale) {
+            snprintf(why, len,
+                     "upcalls: %llu upcall%s queued for an earlier incarnation of %s reached its "
+                     "queue",
+                     (unsigned long long)o->apps[i].stale, o->apps[i].stale == 1 ? "" : "s",
+                     o->apps[i].name);
+            return true;
+        }
     /* isolation: an app that was not hit and talks to nobody who was ends
      * as in the reference. A kernel panic stops everybody: not checked. */
     if (strcmp(o->end_reason, "panic") != 0) {

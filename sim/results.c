@@ -228,6 +228,7 @@ static cJSON *app_json(const struct scn_app *sa, const struct run_app_result *ar
         add_u64(sys, km_class_name(c), in->stats.syscalls[c]);
     add_u64(cnt, "upcalls_delivered", in->stats.upcalls_delivered);
     add_u64(cnt, "upcalls_dropped", in->stats.upcalls_dropped);
+    add_u64(cnt, "upcalls_stale", in->stats.upcalls_stale);
     add_u64(cnt, "context_switches", in->stats.context_switches);
     add_u64(cnt, "timeslice_expirations", in->stats.timeslice_expirations);
     add_u64(cnt, "run_cycles", in->stats.run_cycles);

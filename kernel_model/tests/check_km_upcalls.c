@@ -122,6 +122,31 @@ START_TEST(test_yield_nowait_delivers_one)
 }
 END_TEST
 
+/* A task queued for another incarnation of the process (a capsule that kept
+ * an old identity) never reaches it: it is discarded at dequeue and counted
+ * as stale; the next task for this incarnation is delivered instead. */
+START_TEST(test_stale_task_not_delivered)
+{
+    struct harness *h = h_new(1);
+    h_boot(h, 0);
+    h_call(h, 0, KM_SYS_SUBSCRIBE, H_DRV_ALARM, 0, H_FN_A, H_DATA_A);
+    struct km_process *p = km_proc(h->k, 0);
+    struct km_task stale = {.kind = KM_TASK_FUNCTION_CALL, .driver = H_DRV_ALARM, .subnum = 0};
+    stale.up.fn = H_FN_A;
+    stale.up.args[0] = 99;
+    stale.for_pid = p->process_id + 7; /* not this incarnation */
+    ck_assert_int_eq(km_enqueue(p, &stale), 0);
+    ck_assert_int_eq(queue_upcall(h, 0, H_DRV_ALARM, 0, 7, 8, 9), 0);
+    uint32_t flag = h_ram(h, 0) + 0x100;
+    struct km_dispatch d = h_syscall(h, 0, KM_SYS_YIELD, KM_YIELD_NO_WAIT, flag, 0, 0);
+    H_EXPECT_DISPATCH(d, 0, KM_RESUME_UPCALL);
+    ck_assert_uint_eq(d.upcall.args[0], 7);
+    ck_assert_uint_eq(h_info(h, 0).stats.upcalls_stale, 1);
+    ck_assert_uint_eq(h_info(h, 0).stats.upcalls_delivered, 1);
+    h_close(h);
+}
+END_TEST
+
 /* process_standard.rs set_byte writes only if in_app_owned_memory(addr, 1);
  * TRD104 4.1.1 "SHALL NOT write ... not in the memory allocated". */
 START_TEST(test_yield_nowait_flag_outside_not_written)
@@ -333,6 +358,7 @@ static Suite *upcalls_suite(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, test_yield_nowait_nothing_pending);
     tcase_add_test(tc, test_yield_nowait_delivers_one);
+    tcase_add_test(tc, test_stale_task_not_delivered);
     tcase_add_test(tc, test_yield_nowait_flag_outside_not_written);
     tcase_add_test(tc, test_yield_nowait_null_upcall_blocks);
     tcase_add_test(tc, test_yield_wait_delivers_exactly_one);
