@@ -192,7 +192,8 @@ def interrupt():
     check("SIGINT: no outputs", not os.path.exists(os.path.join(out, "compare.csv"))
           and not os.path.exists(os.path.join(out, "compare.json")))
     time.sleep(0.5)
-    left = leftovers(out) + leftovers("apps/spin")  # the cells' runs and their apps
+    # the cells' runs, and their apps (this build's: another may be running)
+    left = leftovers(out) + leftovers(os.path.join(os.path.dirname(ipcsim), "apps", "spin"))
     check("SIGINT: no process left", left == [], str(left))
 
 

@@ -89,7 +89,9 @@ for bad, what in ((["--shard", "3/2"], "--shard"), (["--resume", "nobody=5"], "n
     b = fuzz(healthy, *bad, "--out", os.path.join(work, "bad"))
     check("refused: %s" % " ".join(bad), b.returncode == 2 and what in b.stderr, b.stderr)
 
-left = subprocess.run(["pgrep", "-f", "apps/svc_(server|client)"], capture_output=True, text=True)
+# this build's apps only (another build may be running its own)
+apps = os.path.join(os.path.dirname(ipcsim), "apps")
+left = subprocess.run(["pgrep", "-f", apps + "/svc_(server|client)"], capture_output=True, text=True)
 check("no process outlives the campaigns", left.stdout.strip() == "", left.stdout)
 
 if problems:
