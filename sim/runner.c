@@ -617,7 +617,87 @@ static void runner_boot(struct runner *r)
     runner_step(r);
 }
 
-static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
+/* The pure part of the decoder (runner.h): everything that depends on the
+ * message alone. */
+void run_decode_msg(const struct ipcsim_msg *m, size_t len, struct run_msg *out)
+{
+    *out = (struct run_msg){.kind = RUN_MSG_INVALID};
+    out->bad = ipcsim_msg_check(m, len);
+    if (out->bad)
+        return;
+    switch (m->type) {
+    case IPCSIM_MSG_HELLO: {
+        out->kind = RUN_MSG_HELLO;
+        uint64_t dlo = m->a[IPCSIM_HELLO_DATA_LO], dhi = m->a[IPCSIM_HELLO_DATA_HI];
+        uint64_t rlo = m->a[IPCSIM_HELLO_RO_LO], rhi = m->a[IPCSIM_HELLO_RO_HI];
+        if (dhi <= dlo || rhi <= rlo || (dlo | dhi | rlo | rhi) % PAGE != 0 ||
+            dhi - dlo > (64u << 20) || rhi - rlo > (256u << 20))
+            out->bad = "HELLO with impossible segment ranges";
+        out->data_lo = dlo;
+        out->data_hi = dhi;
+        out->ro_lo = rlo;
+        out->ro_hi = rhi;
+        out->text_lo = m->a[IPCSIM_HELLO_TEXT_LO];
+        out->text_hi = m->a[IPCSIM_HELLO_TEXT_HI];
+        return;
+    }
+    case IPCSIM_MSG_FAULT: {
+        out->kind = RUN_MSG_FAULT;
+        int sig = (int)m->a[0];
+        const char *acc = m->a[2] == IPCSIM_ACCESS_WRITE  ? "write"
+                          : m->a[2] == IPCSIM_ACCESS_READ ? "read"
+                                                          : "access";
+        out->fault_kind = KM_FAULT_CRASH;
+        if (sig == SIGSEGV || sig == SIGBUS) {
+            out->fault_kind = KM_FAULT_MEMORY;
+            snprintf(out->fault_reason, sizeof(out->fault_reason),
+                     "memory fault: %s at 0x%08llx (signal %d)", acc, (unsigned long long)m->a[1],
+                     sig);
+        } else if (sig == SIGABRT) {
+            snprintf(out->fault_reason, sizeof(out->fault_reason), "app aborted (signal %d)", sig);
+        } else {
+            snprintf(out->fault_reason, sizeof(out->fault_reason), "hard fault (signal %d)", sig);
+        }
+        out->fault_signal = sig;
+        out->fault_pc = m->a[3];
+        return;
+    }
+    case IPCSIM_MSG_OP: {
+        out->kind = RUN_MSG_OP;
+        uint64_t mark = m->a[0], kind = m->a[1], status = m->a[2];
+        bool extra = false;
+        for (int i = 3; i < IPCSIM_MSG_NARGS; i++)
+            extra |= m->a[i] != 0;
+        if ((mark != IPCSIM_OP_BEGIN && mark != IPCSIM_OP_END) ||
+            ipcsim_op_kind_name(kind) == NULL || (mark == IPCSIM_OP_BEGIN && status != 0) ||
+            status > UINT32_MAX || extra) {
+            out->bad = "malformed operation mark";
+            return;
+        }
+        out->op_begin = mark == IPCSIM_OP_BEGIN;
+        out->op_kind = (unsigned)kind;
+        out->op_status = (int32_t)(uint32_t)status;
+        return;
+    }
+    case IPCSIM_MSG_SYSCALL:
+        out->kind = RUN_MSG_SYSCALL;
+        out->syscall_class = (uint32_t)m->a[0];
+        out->regs = (struct km_regs){{m->a[1], m->a[2], m->a[3], m->a[4]}};
+        return;
+    case IPCSIM_MSG_COMPUTE:
+        out->kind = m->a[1] == IPCSIM_COMPUTE_PREEMPTED ? RUN_MSG_PREEMPTED
+                    : m->a[1] == IPCSIM_COMPUTE_COPY    ? RUN_MSG_COPY
+                                                        : RUN_MSG_COMPUTE;
+        out->amount = m->a[0];
+        return;
+    default:
+        out->kind = RUN_MSG_FORBIDDEN;
+        out->bad = "message type an app may not send";
+        return;
+    }
+}
+
+static void handle_hello(struct host_proc *hp, const struct run_msg *d)
 {
     struct app_host *a = hp->app;
     struct runner *r = a->r;
@@ -625,13 +705,11 @@ static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
         protocol_fault(hp, "second HELLO");
         return;
     }
-    uint64_t dlo = m->a[IPCSIM_HELLO_DATA_LO], dhi = m->a[IPCSIM_HELLO_DATA_HI];
-    uint64_t rlo = m->a[IPCSIM_HELLO_RO_LO], rhi = m->a[IPCSIM_HELLO_RO_HI];
-    if (dhi <= dlo || rhi <= rlo || (dlo | dhi | rlo | rhi) % PAGE != 0 ||
-        dhi - dlo > (64u << 20) || rhi - rlo > (256u << 20)) {
-        protocol_fault(hp, "HELLO with impossible segment ranges");
+    if (d->bad) {
+        protocol_fault(hp, d->bad);
         return;
     }
+    uint64_t dlo = d->data_lo, dhi = d->data_hi, rlo = d->ro_lo, rhi = d->ro_hi;
     if (a->have_layout && (dhi - dlo != a->data_size || rhi - rlo != a->ro_size)) {
         protocol_fault(hp, "restarted process has a different image");
         return;
@@ -641,8 +719,8 @@ static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
     hp->data_hi = dhi;
     hp->ro_lo = rlo;
     hp->ro_hi = rhi;
-    hp->text_lo = m->a[IPCSIM_HELLO_TEXT_LO];
-    hp->text_hi = m->a[IPCSIM_HELLO_TEXT_HI];
+    hp->text_lo = d->text_lo;
+    hp->text_hi = d->text_hi;
     if (!a->have_layout) {
         a->have_layout = true;
         a->data_size = dhi - dlo;
@@ -661,43 +739,23 @@ static void handle_hello(struct host_proc *hp, const struct ipcsim_msg *m)
     }
 }
 
-static void handle_fault_msg(struct host_proc *hp, const struct ipcsim_msg *m)
+static void handle_fault_msg(struct host_proc *hp, const struct run_msg *d)
 {
-    char why[160];
-    int sig = (int)m->a[0];
-    const char *acc = m->a[2] == IPCSIM_ACCESS_WRITE  ? "write"
-                      : m->a[2] == IPCSIM_ACCESS_READ ? "read"
-                                                      : "access";
-    enum km_fault_kind kind = KM_FAULT_CRASH;
-    if (sig == SIGSEGV || sig == SIGBUS) {
-        kind = KM_FAULT_MEMORY;
-        snprintf(why, sizeof(why), "memory fault: %s at 0x%08llx (signal %d)", acc,
-                 (unsigned long long)m->a[1], sig);
-    } else if (sig == SIGABRT) {
-        snprintf(why, sizeof(why), "app aborted (signal %d)", sig);
-    } else {
-        snprintf(why, sizeof(why), "hard fault (signal %d)", sig);
-    }
     /* the host program counter changes with address randomisation: a host
      * diagnostic, never part of the results */
-    fprintf(stderr, "ipcsim: app %s: signal %d at host pc 0x%llx\n", hp->app->cfg->name, sig,
-            (unsigned long long)m->a[3]);
-    host_gone(hp, kind, why);
+    fprintf(stderr, "ipcsim: app %s: signal %d at host pc 0x%llx\n", hp->app->cfg->name,
+            d->fault_signal, (unsigned long long)d->fault_pc);
+    host_gone(hp, d->fault_kind, d->fault_reason);
 }
 
 /* An operation mark: stamped with the current virtual time, answered
  * with nothing, and no syscall (the kernel model never sees it). */
-static void handle_op(struct host_proc *hp, const struct ipcsim_msg *m)
+static void handle_op(struct host_proc *hp, const struct run_msg *d)
 {
     struct app_host *a = hp->app;
     struct runner *r = a->r;
-    uint64_t mark = m->a[0], kind = m->a[1], status = m->a[2];
-    bool extra = false;
-    for (int i = 3; i < IPCSIM_MSG_NARGS; i++)
-        extra |= m->a[i] != 0;
-    if ((mark != IPCSIM_OP_BEGIN && mark != IPCSIM_OP_END) || ipcsim_op_kind_name(kind) == NULL ||
-        (mark == IPCSIM_OP_BEGIN && status != 0) || status > UINT32_MAX || extra) {
-        protocol_fault(hp, "malformed operation mark");
+    if (d->bad) {
+        protocol_fault(hp, d->bad);
         return;
     }
     if (!hp->hello || r->running != a->index || !r->awaiting || a->pending_dispatch) {
@@ -705,42 +763,43 @@ static void handle_op(struct host_proc *hp, const struct ipcsim_msg *m)
         return;
     }
     uint64_t now = km_now(r->k);
-    if (mark == IPCSIM_OP_BEGIN) {
-        metrics_op_begin(&a->metrics, (unsigned)kind, now);
-    } else {
-        int32_t rc = (int32_t)(uint32_t)status;
-        metrics_op_end(&a->metrics, (unsigned)kind, rc, now);
-    }
+    if (d->op_begin)
+        metrics_op_begin(&a->metrics, d->op_kind, now);
+    else
+        metrics_op_end(&a->metrics, d->op_kind, d->op_status, now);
     if (r->opt->trace)
-        trace_op(r->opt->trace, now, a->index, mark == IPCSIM_OP_BEGIN, ipcsim_op_kind_name(kind),
-                 (int32_t)(uint32_t)status);
+        trace_op(r->opt->trace, now, a->index, d->op_begin, ipcsim_op_kind_name(d->op_kind),
+                 d->op_status);
 }
 
 static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, size_t len)
 {
     struct app_host *a = hp->app;
     struct runner *r = a->r;
-    const char *bad = ipcsim_msg_check(m, len);
-    if (bad) {
-        protocol_fault(hp, bad);
+    struct run_msg d;
+    run_decode_msg(m, len, &d);
+    if (d.kind == RUN_MSG_INVALID) {
+        protocol_fault(hp, d.bad);
         return;
     }
     r->messages++;
-    switch (m->type) {
-    case IPCSIM_MSG_HELLO:
-        handle_hello(hp, m);
+    switch (d.kind) {
+    case RUN_MSG_HELLO:
+        handle_hello(hp, &d);
         return;
-    case IPCSIM_MSG_FAULT:
-        handle_fault_msg(hp, m);
+    case RUN_MSG_FAULT:
+        handle_fault_msg(hp, &d);
         return;
-    case IPCSIM_MSG_OP:
-        handle_op(hp, m);
+    case RUN_MSG_OP:
+        handle_op(hp, &d);
         return;
-    case IPCSIM_MSG_SYSCALL:
-    case IPCSIM_MSG_COMPUTE:
+    case RUN_MSG_SYSCALL:
+    case RUN_MSG_COMPUTE:
+    case RUN_MSG_PREEMPTED:
+    case RUN_MSG_COPY:
         break;
     default:
-        protocol_fault(hp, "message type an app may not send");
+        protocol_fault(hp, d.bad);
         return;
     }
     if (!hp->hello || r->running != a->index || !r->awaiting || a->pending_dispatch) {
@@ -750,23 +809,22 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
     r->awaiting = false;
     uv_timer_stop(&r->watchdog);
     int rc;
-    if (r->opt->trace && m->type == IPCSIM_MSG_SYSCALL)
-        trace_syscall(r->opt->trace, km_now(r->k), a->index, (uint32_t)m->a[0],
-                      &(struct km_regs){{m->a[1], m->a[2], m->a[3], m->a[4]}});
+    if (r->opt->trace && d.kind == RUN_MSG_SYSCALL)
+        trace_syscall(r->opt->trace, km_now(r->k), a->index, d.syscall_class, &d.regs);
     else if (r->opt->trace)
         trace_compute(r->opt->trace, km_now(r->k), a->index,
-                      m->a[1] == IPCSIM_COMPUTE_COPY ? km_copy_cycles(r->k, m->a[0]) : m->a[0],
-                      m->a[1] == IPCSIM_COMPUTE_PREEMPTED);
-    if (m->type == IPCSIM_MSG_SYSCALL) {
+                      d.kind == RUN_MSG_COPY ? km_copy_cycles(r->k, d.amount) : d.amount,
+                      d.kind == RUN_MSG_PREEMPTED);
+    if (d.kind == RUN_MSG_SYSCALL) {
         metrics_syscall(&a->metrics);
-        struct km_regs regs = {{m->a[1], m->a[2], m->a[3], m->a[4]}};
-        rc = km_syscall(r->k, a->index, (uint32_t)m->a[0], &regs);
-    } else if (m->a[1] == IPCSIM_COMPUTE_PREEMPTED) {
+        struct km_regs regs = d.regs;
+        rc = km_syscall(r->k, a->index, d.syscall_class, &regs);
+    } else if (d.kind == RUN_MSG_PREEMPTED) {
         rc = a->preempts ? km_preempt(r->k, a->index) : -1;
-    } else if (m->a[1] == IPCSIM_COMPUTE_COPY) {
-        rc = km_compute_copy(r->k, a->index, m->a[0]);
+    } else if (d.kind == RUN_MSG_COPY) {
+        rc = km_compute_copy(r->k, a->index, d.amount);
     } else {
-        rc = km_compute(r->k, a->index, m->a[0]);
+        rc = km_compute(r->k, a->index, d.amount);
     }
     if (rc < 0) {
         protocol_fault(hp, "syscall the kernel did not expect");

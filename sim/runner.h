@@ -91,6 +91,49 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
 
 void run_result_free(struct run_result *res);
 
+/* ---- Messages from apps: the part of the channel decoder that needs no
+ * process or kernel state (the runner then checks the message against the
+ * app's state, e.g. that it is the app the kernel dispatched). */
+
+struct ipcsim_msg;
+
+/* What a message received from an app asks for. */
+enum run_msg_kind {
+    RUN_MSG_INVALID,   /* fails ipcsim_msg_check() */
+    RUN_MSG_FORBIDDEN, /* a well-formed message only the simulator sends */
+    RUN_MSG_HELLO,
+    RUN_MSG_FAULT,
+    RUN_MSG_OP,
+    RUN_MSG_SYSCALL,
+    RUN_MSG_COMPUTE,   /* declared computation of `amount` cycles */
+    RUN_MSG_PREEMPTED, /* caught by the host watchdog: gives the CPU back */
+    RUN_MSG_COPY,      /* copied `amount` bytes in its own memory */
+};
+
+struct run_msg {
+    enum run_msg_kind kind;
+    /* What is wrong with the message (a protocol error), or NULL. Set for
+     * INVALID and FORBIDDEN, and for a HELLO or OP whose arguments are
+     * impossible: the runner reports a bad HELLO after its check for a
+     * second HELLO, a bad OP before its checks of the app's state. */
+    const char *bad;
+    uint64_t data_lo, data_hi, ro_lo, ro_hi, text_lo, text_hi; /* HELLO */
+    enum km_fault_kind fault_kind;                             /* FAULT */
+    int fault_signal;
+    uint64_t fault_pc; /* host program counter: a diagnostic only */
+    char fault_reason[160];
+    bool op_begin; /* OP: BEGIN or END mark */
+    unsigned op_kind;
+    int32_t op_status;
+    uint32_t syscall_class; /* SYSCALL */
+    struct km_regs regs;
+    uint64_t amount; /* COMPUTE, PREEMPTED, COPY: a[0] */
+};
+
+/* Decodes a message of len bytes (the length received, which may exceed
+ * sizeof(struct ipcsim_msg)) into *out; reads m only when len is right. */
+void run_decode_msg(const struct ipcsim_msg *m, size_t len, struct run_msg *out);
+
 /* Prints a process's memory map and MPU regions (also used for fault dumps). */
 void runner_print_memory_map(FILE *f, const struct km_mpu *mpu, const char *name,
                              const struct km_proc_info *in);

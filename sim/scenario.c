@@ -10,7 +10,7 @@
  *   - fault policies
  *   - apps and their instances
  *   - expectations
- *   - the scenario as a whole, scn_load, scn_free
+ *   - the scenario as a whole, scn_load, scn_load_text, scn_free
  *
  * Every check that fails writes exactly one line,
  *   <file>: <json path>: expected <what>, got <what was there>
@@ -458,14 +458,11 @@ static void syntax_error(struct ctx *c, const char *buf, size_t len, size_t off)
     free(out);
 }
 
-/* Reads and parses c->file. Returns the tree (cJSON_Delete it) or NULL with
- * an error naming the line and column of a syntax error. */
-static cJSON *read_json(struct ctx *c)
+/* Parses buf (len bytes followed by a NUL) as the JSON text of c->file.
+ * Returns the tree (cJSON_Delete it) or NULL with an error naming the line
+ * and column of a syntax error. */
+static cJSON *parse_json(struct ctx *c, const char *buf, size_t len)
 {
-    size_t len;
-    char *buf = read_file(c, &len);
-    if (buf == NULL)
-        return NULL;
     cJSON *root = NULL;
     const char *nul = memchr(buf, '\0', len);
     if (nul != NULL) {
@@ -479,6 +476,17 @@ static cJSON *read_json(struct ctx *c)
             syntax_error(c, buf, len,
                          end != NULL && end >= buf && end <= buf + len ? (size_t)(end - buf) : len);
     }
+    return root;
+}
+
+/* Reads and parses c->file (see parse_json). */
+static cJSON *read_json(struct ctx *c)
+{
+    size_t len;
+    char *buf = read_file(c, &len);
+    if (buf == NULL)
+        return NULL;
+    cJSON *root = parse_json(c, buf, len);
     free(buf);
     return root;
 }
@@ -1949,19 +1957,54 @@ static int parse_scenario(struct ctx *c, const cJSON *top, const struct scn_sear
     return 0;
 }
 
-/* Parses and checks the scenario at path into *out (see scenario.h). */
+/* Checks that name fits out->path and starts *out and err afresh. */
+static int load_begin(struct ctx *c, const char *name, struct scn_scenario *out)
+{
+    memset(out, 0, sizeof *out);
+    if (c->errlen > 0)
+        c->err[0] = '\0';
+    if (strlen(name) >= sizeof out->path)
+        return fail(c, NULL, "expected a file path shorter than %zu bytes", sizeof out->path);
+    memcpy(out->path, name, strlen(name) + 1);
+    return 0;
+}
+
+/* Parses and checks the scenario at path into *out (see scenario.h): reads
+ * the file and hands its text to scn_load_text. */
 int scn_load(const char *path, const struct scn_search *search, struct scn_scenario *out, char *err,
              size_t errlen)
 {
     struct ctx c = {.file = path, .note = "", .err = err, .errlen = errlen};
-    memset(out, 0, sizeof *out);
-    if (errlen > 0)
-        err[0] = '\0';
-    if (strlen(path) >= sizeof out->path)
-        return fail(&c, NULL, "expected a file path shorter than %zu bytes", sizeof out->path);
-    memcpy(out->path, path, strlen(path) + 1);
+    if (load_begin(&c, path, out))
+        return -1;
+    size_t len;
+    char *buf = read_file(&c, &len);
+    if (buf == NULL)
+        return -1;
+    int rc = scn_load_text(buf, len, path, search, out, err, errlen);
+    free(buf);
+    return rc;
+}
 
-    cJSON *root = read_json(&c);
+/* Parses and checks scenario text held in memory (see scenario.h). */
+int scn_load_text(const char *text, size_t len, const char *name, const struct scn_search *search,
+                  struct scn_scenario *out, char *err, size_t errlen)
+{
+    struct ctx c = {.file = name, .note = "", .err = err, .errlen = errlen};
+    if (load_begin(&c, name, out))
+        return -1;
+    if (len > SCN_FILE_MAX)
+        return fail(&c, NULL, "expected a file of at most %u bytes, got a larger one",
+                    SCN_FILE_MAX);
+    /* a copy, so that the parser always has the NUL it needs after the text */
+    char *buf = malloc(len + 1);
+    if (buf == NULL)
+        return fail_oom(&c);
+    if (len > 0)
+        memcpy(buf, text, len);
+    buf[len] = '\0';
+    cJSON *root = parse_json(&c, buf, len);
+    free(buf);
     if (root == NULL)
         return -1;
     int rc = parse_scenario(&c, root, search, out);

@@ -149,6 +149,13 @@ struct scn_search {
 int scn_load(const char *path, const struct scn_search *search, struct scn_scenario *out, char *err,
              size_t errlen);
 
+/* Like scn_load, but parses the len bytes at text (need not be
+ * NUL-terminated) as the scenario file called name: name is what errors
+ * and out->path say, and programs given as paths are looked up relative to
+ * its directory. scn_load reads the file and parses it the same way. */
+int scn_load_text(const char *text, size_t len, const char *name, const struct scn_search *search,
+                  struct scn_scenario *out, char *err, size_t errlen);
+
 /* Loads a platform profile by name from search->platform_dir. Same error
  * convention as scn_load. */
 int scn_load_platform(const char *name, const struct scn_search *search, struct scn_platform *out,

@@ -4,6 +4,11 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libuv1-dev libcjson-dev check python3 python3-jsonschema clang-format git)
+# The fuzz targets (tools/fuzz.sh): clang, and its libFuzzer runtime
+# (libclang_rt.fuzzer), which Debian ships in libclang-rt-<version>-dev, a
+# package clang only recommends. The version is clang's (14 on Debian 12).
+clang_version=$(apt-cache depends clang 2>/dev/null | sed -n 's/^ *Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -n 1 || true)
+packages+=(clang "libclang-rt-${clang_version:-14}-dev")
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
