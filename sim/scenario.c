@@ -1260,6 +1260,95 @@ out:
 
 /* ---- Expectations ------------------------------------------------------ */
 
+/* Limits on console_matches patterns. glibc's regcomp builds automata whose
+ * size can explode for tiny patterns (a bounded repetition of an optional
+ * atom, a quantified group that holds a quantifier, deep nesting), taking
+ * gigabytes or minutes, or overflowing the stack; an expectation needs
+ * none of that. */
+#define SCN_REGEX_MAX_LEN 256
+#define SCN_REGEX_MAX_DEPTH 8
+#define SCN_REGEX_MAX_BOUND 32
+
+/* NULL if pattern stays within the limits, else what breaks them. */
+static const char *regex_too_costly(const char *re)
+{
+    static char why[96];
+    if (strlen(re) > SCN_REGEX_MAX_LEN)
+        return "longer than 256 bytes";
+    bool quantified[SCN_REGEX_MAX_DEPTH + 1] = {false}; /* a group so far holds a quantifier */
+    int depth = 0;
+    bool last_group = false, last_group_quantified = false, last_quantifier = false;
+    for (const char *c = re; *c; c++) {
+        bool closes = false, quantifier = false;
+        switch (*c) {
+        case '\\':
+            if (c[1])
+                c++;
+            break;
+        case '[': /* a bracket expression: its characters are literal */
+            c++;
+            if (*c == '^')
+                c++;
+            if (*c == ']')
+                c++;
+            while (*c && *c != ']') {
+                if (*c == '[' && (c[1] == ':' || c[1] == '.' || c[1] == '=')) {
+                    const char *end = strstr(c + 2, (char[]){c[1], ']', 0});
+                    c = end ? end + 1 : c + strlen(c) - 1;
+                }
+                c++;
+            }
+            if (*c == '\0')
+                return NULL; /* unbalanced: regcomp says so */
+            break;
+        case '(':
+            if (++depth > SCN_REGEX_MAX_DEPTH)
+                return "groups nested more than 8 deep";
+            quantified[depth] = false;
+            break;
+        case ')':
+            if (depth > 0) {
+                last_group_quantified = quantified[depth];
+                depth--;
+                if (last_group_quantified)
+                    quantified[depth] = true;
+                closes = true;
+            }
+            break;
+        case '*':
+        case '+':
+        case '?':
+        case '{':
+            if (last_group && last_group_quantified)
+                return "a quantifier on a group that holds one";
+            if (last_quantifier)
+                return "a quantifier on a quantifier";
+            if (*c == '{') {
+                char *end;
+                long lo = strtol(c + 1, &end, 10), hi = lo;
+                if (*end == ',')
+                    hi = end[1] == '}' ? lo : strtol(end + 1, &end, 10);
+                if (lo > SCN_REGEX_MAX_BOUND || hi > SCN_REGEX_MAX_BOUND) {
+                    snprintf(why, sizeof why, "a repetition bound above %d", SCN_REGEX_MAX_BOUND);
+                    return why;
+                }
+                const char *close = strchr(c, '}');
+                if (close == NULL)
+                    return NULL; /* unbalanced: regcomp says so */
+                c = close;
+            }
+            quantified[depth] = true;
+            quantifier = true;
+            break;
+        default:
+            break;
+        }
+        last_group = closes;
+        last_quantifier = quantifier;
+    }
+    return NULL;
+}
+
 /* Reads an array of non-empty strings into *out (n entries). When regex is
  * true each must compile as a POSIX extended regular expression. */
 static int get_strings(struct ctx *c, const struct jpath *p, const cJSON *v, bool regex,
@@ -1280,6 +1369,12 @@ static int get_strings(struct ctx *c, const struct jpath *p, const cJSON *v, boo
         struct jpath ip = jp_index(p, i++);
         if (!cJSON_IsString(it) || it->valuestring[0] == '\0')
             return fail_got(c, &ip, it, "expected a non-empty string");
+        const char *costly = regex ? regex_too_costly(it->valuestring) : NULL;
+        if (costly)
+            return fail_got(c, &ip, it,
+                            "expected a POSIX extended regular expression within the limits of "
+                            "console_matches (%s)",
+                            costly);
         if (regex) {
             regex_t re;
             /* The same flags the expectation checker compiles with. */
