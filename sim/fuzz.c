@@ -981,8 +981,16 @@ static int parse(int argc, char **argv, struct fz_opts *op)
             op->replay = optarg;
             break;
         case 'A': {
-            char *dup = strdup(optarg), *save = NULL; /* kept for the whole command */
-            for (char *t = strtok_r(dup, ",", &save); t && op->n_targets < FZ_APPS_MAX;
+            static char names[4096]; /* the names stay here for the whole command */
+            if (strlen(optarg) >= sizeof(names)) {
+                fprintf(stderr, "ipcsim fuzz: --apps: a list of at most %zu bytes\n",
+                        sizeof(names) - 1);
+                return -1;
+            }
+            snprintf(names, sizeof(names), "%s", optarg);
+            op->n_targets = 0;
+            char *save = NULL;
+            for (char *t = strtok_r(names, ",", &save); t && op->n_targets < FZ_APPS_MAX;
                  t = strtok_r(NULL, ",", &save))
                 op->targets[op->n_targets++] = t;
             break;
