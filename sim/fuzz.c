@@ -664,6 +664,11 @@ static int prepare(const struct fz_opts *op, const cJSON *base, struct fz_run *r
     snprintf(r->scn, sizeof(r->scn), "%s/scenario.json", r->dir);
     snprintf(r->log, sizeof(r->log), "%s/console.txt", r->dir);
     snprintf(r->trace, sizeof(r->trace), "%s/trace.json", r->dir);
+    /* what an earlier run in this directory left must not pass for this one's */
+    char res[SCN_PATH_MAX + 96];
+    snprintf(res, sizeof(res), "%s/results.json", r->dir);
+    unlink(res);
+    unlink(r->trace);
     snprintf(r->seed_s, sizeof(r->seed_s), "%" PRIu64, r->seed);
     snprintf(r->tag, sizeof(r->tag), "IPCSIM_FUZZ_TAG=%ld-%" PRIu64 "-%p", (long)getpid(), r->index,
              (void *)r);
