@@ -456,8 +456,8 @@ static bool violated(const struct fz_opts *op, const struct fz_obs *ref, const s
      * run ended, first) */
     for (size_t k = 0; k < op->n_resume; k++) {
         int c = app_index(o, op->resume[k].app);
-        if (c < 0)
-            continue;
+        if (c < 0 || o->apps[c].targeted)
+            continue; /* the bound is for a client no injection hit itself */
         int rc = app_index(ref, op->resume[k].app);
         double bound = op->resume[k].ms * 1e6;
         for (size_t s = 0; s < o->n; s++) {
@@ -623,7 +623,7 @@ static char *with_faults(const cJSON *base, const cJSON *faults, uint64_t seed, 
 /* ---- Running ---- */
 
 struct fz_run {
-    uint64_t index, seed;
+    uint64_t index, seed, draw; /* seed: the scenario's; draw: the schedule's */
     char dir[SCN_PATH_MAX + 64], scn[SCN_PATH_MAX + 96], log[SCN_PATH_MAX + 96];
     char trace[SCN_PATH_MAX + 96], seed_s[24], tag[80];
     char *argv[16];
@@ -1147,9 +1147,12 @@ int fuzz_main(int argc, char **argv, const struct scn_search *search, const char
             continue;
         struct fz_run *r = &runs[k];
         r->index = i;
-        r->seed =
-            mix(op.seed ^ mix(i + 1)) & ((1ull << 53) - 1); /* a scenario seed fits a double */
-        r->faults = draw_schedule(&op, &ref, r->seed);
+        /* the schedule is drawn from the run's own seed; the scenario
+         * keeps the reference's seed, so that the rng driver and the
+         * injection rates draw what they drew in the reference */
+        r->draw = mix(op.seed ^ mix(i + 1));
+        r->seed = op.seed;
+        r->faults = draw_schedule(&op, &ref, r->draw);
         char rdir[SCN_PATH_MAX];
         snprintf(rdir, sizeof(rdir), "%s/runs/%06" PRIu64, out, i);
         if (prepare(&op, base, r, rdir, NULL, &jobs[k]) < 0)
@@ -1178,9 +1181,9 @@ int fuzz_main(int argc, char **argv, const struct scn_search *search, const char
         struct fz_run *r = &runs[i];
         if (!r->violated)
             continue;
-        printf("run %" PRIu64 " (campaign seed %" PRIu64 ", run seed %" PRIu64
+        printf("run %" PRIu64 " (campaign seed %" PRIu64 ", schedule seed %" PRIu64
                ", %d fault%s): %s\n",
-               r->index, op.seed, r->seed, cJSON_GetArraySize(r->faults),
+               r->index, op.seed, r->draw, cJSON_GetArraySize(r->faults),
                cJSON_GetArraySize(r->faults) == 1 ? "" : "s", r->why);
         if (shown++ >= 3)
             continue; /* shrink the first few; the others are listed */
