@@ -29,7 +29,7 @@ enum { CK_PASS = 0, CK_FAILED = 1, CK_USAGE = 2, CK_HOST = 3, CK_INTERRUPTED = 1
 struct ck_case {
     char *path;
     char dir[SCN_PATH_MAX + 32];
-    char out[SCN_PATH_MAX + 48], log[SCN_PATH_MAX + 48];
+    char log[SCN_PATH_MAX + 48];
     char *argv[16];
     /* results */
     enum { CASE_PASS, CASE_FAIL, CASE_ERROR, CASE_SKIP } result;
@@ -191,7 +191,7 @@ static void read_case(struct ck_case *c, const struct jobs_job *j)
         return;
     }
     char path[SCN_PATH_MAX + 64];
-    snprintf(path, sizeof(path), "%s/results.json", c->out);
+    snprintf(path, sizeof(path), "%s/results.json", c->dir);
     char *text = results_read_file(path, NULL);
     cJSON *r = text ? cJSON_Parse(text) : NULL;
     free(text);
@@ -210,10 +210,8 @@ static void read_case(struct ck_case *c, const struct jobs_job *j)
                  ns->valuedouble / 1e6);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, "expectations");
     const cJSON *checks = cJSON_GetObjectItemCaseSensitive(ex, "checks"), *k;
-    size_t total = 0;
     cJSON_ArrayForEach(k, checks)
     {
-        total++;
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(k, "ok")))
             continue;
         const cJSON *app = cJSON_GetObjectItemCaseSensitive(k, "app");
@@ -246,7 +244,6 @@ static void read_case(struct ck_case *c, const struct jobs_job *j)
             set_note(c, "the kernel panicked");
             log_note(c);
         }
-        (void)total;
     }
 }
 
@@ -283,7 +280,7 @@ static bool case_done(struct jobs_job *job, size_t index, const struct jobs_stat
     (void)index;
     print_ready(s);
     if (!s->o->quiet)
-        jobs_progress(st, "scenarios", false);
+        jobs_progress(st, "scenarios", st->failed, "not passing", false);
     return s->o->fail_fast && (job->term_signal != 0 || job->exit_status != 0);
 }
 
@@ -524,7 +521,6 @@ int check_main(int argc, char **argv, const char *self)
         base = base ? base + 1 : k->path;
         snprintf(k->dir, sizeof(k->dir), "%s/%03zu-%.*s", root, i,
                  (int)(strlen(base) > 5 ? strlen(base) - 5 : strlen(base)), base);
-        snprintf(k->out, sizeof(k->out), "%s", k->dir);
         snprintf(k->log, sizeof(k->log), "%s/console.txt", k->dir);
         if (mkdir(root, 0755) < 0 && errno != EEXIST) {
             fprintf(stderr, "ipcsim check: %s: %s\n", root, strerror(errno));
@@ -535,7 +531,7 @@ int check_main(int argc, char **argv, const char *self)
             goto out;
         }
         char res[SCN_PATH_MAX + 64];
-        snprintf(res, sizeof(res), "%s/results.json", k->out);
+        snprintf(res, sizeof(res), "%s/results.json", k->dir);
         unlink(res);
         size_t n = 0;
         k->argv[n++] = (char *)self;
@@ -543,7 +539,7 @@ int check_main(int argc, char **argv, const char *self)
         k->argv[n++] = k->path;
         k->argv[n++] = "--quiet";
         k->argv[n++] = "--out";
-        k->argv[n++] = k->out;
+        k->argv[n++] = k->dir;
         if (o.seed) {
             k->argv[n++] = "--seed";
             k->argv[n++] = (char *)o.seed;
@@ -567,7 +563,7 @@ int check_main(int argc, char **argv, const char *self)
             print_case(&s.cases[i], &s.jobs[i]);
     }
     if (!o.quiet)
-        jobs_progress(&st, "scenarios", true);
+        jobs_progress(&st, "scenarios", st.failed, "not passing", true);
     double wall = jobs_now() - st.started;
     if (jr < 0)
         goto out;

@@ -69,7 +69,7 @@ struct cmp_spec {
 struct cmp_figures {
     bool have;
     char end_reason[32];
-    uint64_t exp_passed, exp_failed;
+    uint64_t exp_failed;
     uint64_t ok, failed;
     uint64_t lat_ns[5]; /* min, p50, p90, p99, max of the operation */
     uint64_t p50_cycles;
@@ -680,7 +680,7 @@ static bool cell_done(struct jobs_job *job, size_t index, const struct jobs_stat
     (void)job;
     (void)index;
     if (!r->sp->quiet)
-        jobs_progress(st, "cells", false);
+        jobs_progress(st, "cells", st->failed, "not passing", false);
     return false;
 }
 
@@ -791,7 +791,6 @@ static void read_cell(struct cmp_cell *cell, const char *op)
     f->have = true;
     const cJSON *er = jget(j, "end.reason");
     snprintf(f->end_reason, sizeof(f->end_reason), "%s", cJSON_IsString(er) ? er->valuestring : "");
-    f->exp_passed = ju64(j, "expectations.passed");
     f->exp_failed = ju64(j, "expectations.failed");
     f->virtual_ns = ju64(j, "end.virtual_ns");
     const cJSON *m = jget(j, "metrics");
@@ -1461,7 +1460,7 @@ int compare_main(int argc, char **argv, const struct scn_search *search, const c
     struct jobs_status st;
     int jr = jobs_run(jobs, r.n, sp.jobs, cell_done, &r, &st);
     if (!sp.quiet)
-        jobs_progress(&st, "cells", true);
+        jobs_progress(&st, "cells", st.failed, "not passing", true);
     double wall = jobs_now() - st.started;
     for (size_t i = 0; i < r.n; i++) {
         r.cells[i].exit_status =

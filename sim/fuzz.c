@@ -815,25 +815,7 @@ struct fz_campaign {
     const struct fz_obs *ref;
     struct fz_run *runs;
     size_t n, found;
-    double started;
 };
-
-static void progress(const struct fz_campaign *c, size_t done, bool final)
-{
-    if (c->op->quiet || !isatty(STDERR_FILENO))
-        return;
-    const int width = 30;
-    int fill = c->n ? (int)(done * (size_t)width / c->n) : width;
-    double el = jobs_now() - c->started;
-    fprintf(stderr, "\r[");
-    for (int i = 0; i < width; i++)
-        fputc(i < fill ? '#' : '.', stderr);
-    fprintf(stderr, "] %zu/%zu runs, %zu failing, %.1f runs/s", done, c->n, c->found,
-            el > 0 ? (double)done / el : 0.0);
-    if (final)
-        fprintf(stderr, "\n");
-    fflush(stderr);
-}
 
 static bool run_done(struct jobs_job *job, size_t index, const struct jobs_status *st, void *ctx)
 {
@@ -843,7 +825,8 @@ static bool run_done(struct jobs_job *job, size_t index, const struct jobs_statu
         c->found++;
     else if (!c->op->keep)
         results_remove_tree(r->dir);
-    progress(c, st->done, false);
+    if (!c->op->quiet)
+        jobs_progress(st, "runs", c->found, "failing", false);
     return false;
 }
 
@@ -1159,10 +1142,10 @@ int fuzz_main(int argc, char **argv, const struct scn_search *search, const char
             goto out;
         k++;
     }
-    c.started = jobs_now();
     struct jobs_status st;
     jr = jobs_run(jobs, n, op.jobs, run_done, &c, &st);
-    progress(&c, st.done, true);
+    if (!op.quiet)
+        jobs_progress(&st, "runs", c.found, "failing", true);
     if (jr == 130) {
         fprintf(stderr, "ipcsim fuzz: interrupted after %zu of %zu runs\n", st.done, n);
         rc = FZ_INTERRUPTED;

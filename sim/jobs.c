@@ -47,7 +47,8 @@ unsigned jobs_default_parallel(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
-void jobs_progress(const struct jobs_status *st, const char *noun, bool final)
+void jobs_progress(const struct jobs_status *st, const char *noun, size_t n_bad, const char *bad,
+                   bool final)
 {
     if (!isatty(STDERR_FILENO))
         return;
@@ -57,7 +58,7 @@ void jobs_progress(const struct jobs_status *st, const char *noun, bool final)
     fprintf(stderr, "\r[");
     for (int i = 0; i < width; i++)
         fputc(i < fill ? '#' : '.', stderr);
-    fprintf(stderr, "] %zu/%zu %s, %zu not passing, %.1f %s/s", st->done, st->n, noun, st->failed,
+    fprintf(stderr, "] %zu/%zu %s, %zu %s, %.1f %s/s", st->done, st->n, noun, n_bad, bad,
             el > 0 ? (double)st->done / el : 0.0, noun);
     if (final)
         fprintf(stderr, "\n");

@@ -46,9 +46,10 @@ typedef bool (*jobs_done_fn)(struct jobs_job *job, size_t index, const struct jo
 int jobs_run(struct jobs_job *jobs, size_t n, unsigned parallel, jobs_done_fn done, void *ctx,
              struct jobs_status *st);
 
-/* A progress bar on stderr: "[####....] 12/48 NOUN, 1 not passing, 3.2 NOUN/s";
+/* A progress bar on stderr: "[####....] 12/48 NOUN, N_BAD BAD, 3.2 NOUN/s";
  * final adds a newline. Does nothing unless stderr is a terminal. */
-void jobs_progress(const struct jobs_status *st, const char *noun, bool final);
+void jobs_progress(const struct jobs_status *st, const char *noun, size_t n_bad, const char *bad,
+                   bool final);
 
 /* The online CPUs (at least 1): the default parallelism. */
 unsigned jobs_default_parallel(void);

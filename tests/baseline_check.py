@@ -109,6 +109,16 @@ with open(fresh) as f:
     d = json.load(f)
 check("record: an update keeps description and tolerances",
       d.get("tolerances") == {"metrics.*": {"abs": 3}} and d.get("description") == "kept")
+# a figure the baseline lacks (a metric added since) is counted, not failed
+older = os.path.join(work, "older.json")
+with open(fresh) as f:
+    d = json.load(f)
+del d["metrics"]["metrics.syscalls"]
+with open(older, "w") as f:
+    json.dump(d, f)
+p = run(older, "--baseline", older)
+check("a figure the baseline lacks: passes, counted", p.returncode == 0
+      and "1 figures of this run are not in the baseline" in p.stdout, p.stdout[-500:])
 bad = os.path.join(work, "bad.json")
 with open(bad, "w") as f:
     json.dump(dict(d, extra=1), f)
