@@ -13,26 +13,34 @@
 #include <stdint.h>
 
 #define IPCSIM_PROTO_MAGIC 0x54534d49u /* "IMST" little-endian */
-#define IPCSIM_PROTO_VERSION 2u        /* 2: OP marks */
+#define IPCSIM_PROTO_VERSION 3u        /* 2: OP marks; 3: mailbox, DOORBELL */
 
 /* File descriptors an app process inherits from the simulator. */
 #define IPCSIM_FD_CHANNEL 3 /* SOCK_SEQPACKET socket to the simulator */
 #define IPCSIM_FD_SRAM 4    /* memfd backing the simulated SRAM */
 #define IPCSIM_FD_FLASH 5   /* memfd backing the simulated app flash */
 #define IPCSIM_FD_CONTROL 6 /* memfd with this app's memory view (read-only to it) */
+#define IPCSIM_FD_MAILBOX 7 /* memfd with this process's mailbox (mailbox transport only) */
 
-/* Message types. App -> simulator: HELLO, SYSCALL, COMPUTE, FAULT, OP.
- * Simulator -> app: START, RETURN, UPCALL. OP is the only message that
- * gets no answer. */
+/* Message types. App -> simulator: HELLO, SYSCALL, COMPUTE, FAULT, OP,
+ * DOORBELL. Simulator -> app: START, RETURN, UPCALL. OP and DOORBELL get no
+ * answer.
+ *
+ * Transports (docs/performance.md): on the socket transport every message
+ * goes over the channel socket. On the mailbox transport (ipcsim_mbox.h)
+ * HELLO and START still do; after START, SYSCALL and COMPUTE go into the
+ * mailbox's request slot and RETURN and UPCALL come back in its reply
+ * slot, while OP, FAULT and DOORBELL stay on the socket. */
 #define IPCSIM_MSG_TYPES(X)                                                                        \
-    X(HELLO, 1)   /* app announces itself and its segments */                                      \
-    X(START, 2)   /* first dispatch: memory layout, stack */                                       \
-    X(SYSCALL, 3) /* a[0] class, a[1..4] r0..r3 */                                                 \
-    X(RETURN, 4)  /* a[0..3] r0..r3 of the syscall return */                                       \
-    X(UPCALL, 5)  /* a[0] fn, a[1..3] args, a[4] appdata, a[5] yield kind */                       \
-    X(COMPUTE, 6) /* a[0] cycles of declared computation */                                        \
-    X(FAULT, 7)   /* a[0] signal, a[1] address, a[2] access, a[3] pc */                            \
-    X(OP, 8)      /* a[0] mark, a[1] operation kind, a[2] status (see below) */
+    X(HELLO, 1)    /* app announces itself and its segments */                                     \
+    X(START, 2)    /* first dispatch: memory layout, stack */                                      \
+    X(SYSCALL, 3)  /* a[0] class, a[1..4] r0..r3 */                                                \
+    X(RETURN, 4)   /* a[0..3] r0..r3 of the syscall return */                                      \
+    X(UPCALL, 5)   /* a[0] fn, a[1..3] args, a[4] appdata, a[5] yield kind */                      \
+    X(COMPUTE, 6)  /* a[0] cycles of declared computation */                                       \
+    X(FAULT, 7)    /* a[0] signal, a[1] address, a[2] access, a[3] pc */                           \
+    X(OP, 8)       /* a[0] mark, a[1] operation kind, a[2] status (see below) */                   \
+    X(DOORBELL, 9) /* mailbox transport: a request waits in the mailbox; no args */
 
 enum ipcsim_msg_type {
 #define IPCSIM_X_ENUM(name, num) IPCSIM_MSG_##name = num,

@@ -47,6 +47,7 @@ static void usage(FILE *f)
                "               [--memory-map] [--platform NAME] [--capture-max BYTES]\n"
                "               [--trace FILE] [--trace-max-events N] [--ipc MECHANISM]\n"
                "               [--check-determinism] [--baseline FILE] [--record-baseline FILE]\n"
+               "               [--transport mailbox|socket]\n"
                "                       run a scenario (on another platform profile with\n"
                "                       --platform, another IPC mechanism with --ipc);\n"
                "                       exit 0 if every expectation holds;\n"
@@ -74,7 +75,8 @@ static void usage(FILE *f)
                "exit codes: 0 pass, 1 expectation failed, 2 bad scenario or usage,\n"
                "            3 simulator error, 130 interrupted\n"
                "\n"
-               "environment: IPCSIM_PROGRAM_PATH (built apps), IPCSIM_PLATFORM_PATH (profiles)\n");
+               "environment: IPCSIM_PROGRAM_PATH (built apps), IPCSIM_PLATFORM_PATH (profiles),\n"
+               "             IPCSIM_TRANSPORT (mailbox or socket: the default of --transport)\n");
 }
 
 #ifndef IPCSIM_BUILD_BIN_DIR
@@ -262,6 +264,7 @@ static int cmd_run(int argc, char **argv)
         {"ipc", required_argument, NULL, 'I'},
         {"baseline", required_argument, NULL, 'B'},
         {"record-baseline", required_argument, NULL, 'R'},
+        {"transport", required_argument, NULL, 'X'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -271,6 +274,18 @@ static int cmd_run(int argc, char **argv)
     size_t trace_max = TRACE_MAX_EVENTS_DEFAULT;
     uint64_t v;
     int c;
+    const char *env_tp = getenv("IPCSIM_TRANSPORT");
+    if (env_tp && *env_tp) {
+        int t = run_transport_parse(env_tp);
+        if (t < 0) {
+            fprintf(stderr,
+                    "ipcsim run: IPCSIM_TRANSPORT: expected \"mailbox\" or \"socket\", got "
+                    "\"%s\"\n",
+                    env_tp);
+            return EXIT_USAGE;
+        }
+        ro.transport = (enum run_transport_kind)t;
+    }
     optind = 1;
     while ((c = getopt_long(argc, argv, "s:o:qt:h", opts, NULL)) != -1) {
         switch (c) {
@@ -316,6 +331,18 @@ static int cmd_run(int argc, char **argv)
         case 'R':
             record = optarg;
             break;
+        case 'X': {
+            int t = run_transport_parse(optarg);
+            if (t < 0) {
+                fprintf(stderr,
+                        "ipcsim run: --transport: expected \"mailbox\" or \"socket\", got "
+                        "\"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            ro.transport = (enum run_transport_kind)t;
+            break;
+        }
         case 'E':
             if (!parse_u64(optarg, &v) || v < 1 || v > (1ull << 40)) {
                 fprintf(stderr,

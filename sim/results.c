@@ -340,6 +340,7 @@ char *results_json(const struct scn_scenario *s, const struct run_result *res,
     /* Host timing: how fast the simulator ran. Never deterministic. */
     cJSON *host = cJSON_AddObjectToObject(root, "host");
     cJSON_AddNumberToObject(host, "wall_seconds", res->host_wall_s);
+    cJSON_AddStringToObject(host, "transport", res->host_transport ? res->host_transport : "none");
     add_u64(host, "messages", res->host_messages);
     add_u64(host, "operations", t.ops_ended);
     if (t.ops_ended)

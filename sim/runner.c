@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "ipcsim_mbox.h"
 #include "ipcsim_proto.h"
 #include "trace.h"
 
@@ -49,6 +50,12 @@ struct host_proc {
     bool gone;   /* reported to the kernel model, or expected */
     bool hello;  /* HELLO received */
     bool killed; /* we killed it on purpose */
+    /* mailbox transport: its shared page, the last request sequence
+     * number taken, and the socket messages (OP, FAULT) read */
+    struct ipcsim_mbox *mb;
+    int mb_fd;
+    uint32_t req_seen;
+    uint32_t sock_read;
     uint64_t data_lo, data_hi, ro_lo, ro_hi, text_lo, text_hi;
 };
 
@@ -103,6 +110,9 @@ struct runner {
     uint32_t watchdog_ms; /* host time an app may run without a syscall */
     size_t capture_max;   /* console bytes kept per app and in the transcript */
     uv_signal_t sigint, sigterm;
+    const struct run_transport *tp;
+    uv_idle_t pump;                /* mailbox: polls the running app's requests */
+    struct ipcsim_mbox_spin kspin; /* how long it polls before it sleeps */
     uint64_t messages;
     struct run_finding *findings;
     size_t n_findings;
@@ -111,6 +121,18 @@ struct runner {
     struct km_inject_rule *rules; /* the kernel's injection rules (owned) */
     char *transcript;             /* merged console lines, see transcript_add */
     size_t transcript_len, transcript_cap;
+};
+
+/* How the answers to an app's syscalls reach it, and its requests the
+ * simulator (see "Transports" below). */
+struct run_transport {
+    const char *name;
+    /* before the process starts: what it needs; -errno on failure */
+    int (*open)(struct host_proc *hp);
+    /* when the process is gone */
+    void (*close)(struct host_proc *hp);
+    /* hands an answer to the running app */
+    void (*answer)(struct host_proc *hp, struct ipcsim_msg *m);
 };
 
 static void runner_step(struct runner *r);
@@ -164,6 +186,7 @@ static void host_handle_closed(uv_handle_t *h)
 
 static void host_close(struct host_proc *hp)
 {
+    hp->app->r->tp->close(hp);
     if (hp->fd >= 0) {
         uv_poll_stop(&hp->poll);
         uv_close((uv_handle_t *)&hp->poll, host_handle_closed);
@@ -244,6 +267,30 @@ static void host_gone(struct host_proc *hp, enum km_fault_kind kind, const char 
  * stderr as a host diagnostic. */
 #define HOST_DIED_REASON "app process died outside tock_exit"
 
+static void host_readable(uv_poll_t *h, int status, int events);
+static bool mailbox_take(struct runner *r, struct host_proc *hp);
+
+/* The app's process is gone (its channel closed or it exited). What it
+ * sent before it went is handled first, in order: the rest of its socket,
+ * then (mailbox) a request it posted, as the socket transport reads a
+ * message sent before the channel closed. */
+static void host_died(struct host_proc *hp, bool drain_socket)
+{
+    if (hp->gone)
+        return;
+    if (drain_socket && hp->fd >= 0) {
+        host_readable(&hp->poll, 0, UV_READABLE); /* ends in host_died at EOF */
+        if (hp->gone)
+            return;
+    }
+    struct app_host *a = hp->app;
+    struct runner *r = a->r;
+    if (!hp->gone && hp->mb != NULL && r->started && !r->finished && r->running == a->index &&
+        r->awaiting && !a->pending_dispatch)
+        mailbox_take(r, hp);
+    host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
+}
+
 static void host_exit_cb(uv_process_t *proc, int64_t status, int sig)
 {
     struct host_proc *hp = proc->data;
@@ -256,12 +303,9 @@ static void host_exit_cb(uv_process_t *proc, int64_t status, int sig)
             fprintf(stderr, "ipcsim: app %s: process %d exited with status %lld\n",
                     hp->app->cfg->name, proc->pid, (long long)status);
     }
-    if (!hp->gone)
-        host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
+    host_died(hp, true);
     uv_close((uv_handle_t *)proc, host_handle_closed);
 }
-
-static void host_readable(uv_poll_t *h, int status, int events);
 
 /* Starts a Linux process for app a. Returns 0 or a negative libuv error. */
 static int host_spawn(struct app_host *a)
@@ -278,6 +322,14 @@ static int host_spawn(struct app_host *a)
     }
     hp->app = a;
     hp->fd = sv[0];
+    hp->mb_fd = -1;
+    int orc = r->tp->open(hp);
+    if (orc < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        free(hp);
+        return orc;
+    }
 
     char *args[2 + 16 + 1];
     size_t na = 0;
@@ -286,7 +338,7 @@ static int host_spawn(struct app_host *a)
         args[na++] = a->cfg->argv[i];
     args[na] = NULL;
 
-    uv_stdio_container_t stdio[7];
+    uv_stdio_container_t stdio[8];
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = UV_INHERIT_FD; /* stray host output goes to stderr */
     stdio[1].data.fd = 2;
@@ -300,17 +352,20 @@ static int host_spawn(struct app_host *a)
     stdio[5].data.fd = r->flash_fd;
     stdio[6].flags = UV_INHERIT_FD;
     stdio[6].data.fd = a->ctl_fd;
+    stdio[7].flags = UV_INHERIT_FD;
+    stdio[7].data.fd = hp->mb_fd;
 
     uv_process_options_t po = {0};
     po.file = a->cfg->program_path;
     po.args = args;
     po.exit_cb = host_exit_cb;
     po.stdio = stdio;
-    po.stdio_count = 7;
+    po.stdio_count = hp->mb_fd >= 0 ? 8 : 7;
     hp->proc.data = hp;
     int rc = uv_spawn(&r->loop, &hp->proc, &po);
     close(sv[1]);
     if (rc < 0) {
+        r->tp->close(hp);
         close(sv[0]);
         /* a failed uv_spawn still needs its handle closed */
         hp->open_handles = 1;
@@ -374,6 +429,106 @@ static void send_msg(struct host_proc *hp, struct ipcsim_msg *m)
                   "messages without waiting)");
     else
         host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
+}
+
+/* ---- Transports --------------------------------------------------------
+ *
+ * How the answers to an app's syscalls reach it (the app side is in
+ * apps/shim/shim_sys.c). START always goes over the socket; after it the
+ * transport carries RETURN and UPCALL, and the app's requests arrive over
+ * it: on the socket through host_readable, from the mailbox through the
+ * pump (mailbox_pump). */
+static int socket_open(struct host_proc *hp)
+{
+    (void)hp;
+    return 0;
+}
+
+static void socket_close(struct host_proc *hp)
+{
+    (void)hp;
+}
+
+static const struct run_transport socket_transport = {
+    .name = "socket",
+    .open = socket_open,
+    .close = socket_close,
+    .answer = send_msg,
+};
+
+static int mailbox_open(struct host_proc *hp)
+{
+    int fd = memfd_create("ipcsim-mbox", MFD_CLOEXEC);
+    void *p = MAP_FAILED;
+    if (fd < 0 || ftruncate(fd, IPCSIM_MBOX_SIZE) < 0 ||
+        (p = mmap(NULL, IPCSIM_MBOX_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+            MAP_FAILED) {
+        int e = -errno;
+        if (fd >= 0)
+            close(fd);
+        return e;
+    }
+    hp->mb = p;
+    hp->mb->magic = IPCSIM_MBOX_MAGIC;
+    hp->mb->version = IPCSIM_PROTO_VERSION;
+    /* nobody polls it until the first request rings */
+    atomic_store(&hp->mb->kern_sleeping, 1);
+    hp->mb_fd = fd;
+    return 0;
+}
+
+static void mailbox_close(struct host_proc *hp)
+{
+    if (hp->mb)
+        munmap(hp->mb, IPCSIM_MBOX_SIZE);
+    hp->mb = NULL;
+    if (hp->mb_fd >= 0)
+        close(hp->mb_fd);
+    hp->mb_fd = -1;
+}
+
+static void mailbox_pump(uv_idle_t *h);
+
+static void mailbox_answer(struct host_proc *hp, struct ipcsim_msg *m)
+{
+    struct ipcsim_mbox *mb = hp->mb;
+    struct runner *r = hp->app->r;
+    if (atomic_load_explicit(&mb->req_seq, memory_order_acquire) != hp->req_seen) {
+        host_gone(hp, KM_FAULT_PROTOCOL,
+                  "channel protocol error: app does not wait for its answers (it wrote "
+                  "another request into its mailbox)");
+        return;
+    }
+    mb->rep = *m;
+    atomic_store_explicit(&mb->kern_sleeping, 0, memory_order_relaxed);
+    if (ipcsim_mbox_post(&mb->rep_seq, &mb->app_sleeping))
+        ipcsim_mbox_wake(&mb->rep_seq);
+    uv_idle_start(&r->pump, mailbox_pump);
+}
+
+static const struct run_transport mailbox_transport = {
+    .name = "mailbox",
+    .open = mailbox_open,
+    .close = mailbox_close,
+    .answer = mailbox_answer,
+};
+
+static const struct run_transport *const transports[] = {
+    [RUN_TRANSPORT_MAILBOX] = &mailbox_transport,
+    [RUN_TRANSPORT_SOCKET] = &socket_transport,
+};
+
+int run_transport_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
+        if (strcmp(name, transports[i]->name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *run_transport_name(enum run_transport_kind kind)
+{
+    return transports[kind]->name;
 }
 
 struct view_build {
@@ -472,7 +627,10 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
     r->awaiting = true;
     if (r->watchdog_ms)
         uv_timer_start(&r->watchdog, watchdog_fired, r->watchdog_ms, 0);
-    send_msg(hp, &m);
+    if (d->resume == KM_RESUME_START)
+        send_msg(hp, &m);
+    else
+        r->tp->answer(hp, &m);
 }
 
 /* Asks the kernel model what runs next and hands it over, or finishes. */
@@ -690,6 +848,14 @@ void run_decode_msg(const struct ipcsim_msg *m, size_t len, struct run_msg *out)
                                                         : RUN_MSG_COMPUTE;
         out->amount = m->a[0];
         return;
+    case IPCSIM_MSG_DOORBELL:
+        out->kind = RUN_MSG_DOORBELL;
+        for (int i = 0; i < IPCSIM_MSG_NARGS; i++)
+            if (m->a[i] != 0)
+                out->bad = "DOORBELL with arguments";
+        if (out->bad)
+            out->kind = RUN_MSG_INVALID;
+        return;
     default:
         out->kind = RUN_MSG_FORBIDDEN;
         out->bad = "message type an app may not send";
@@ -772,7 +938,25 @@ static void handle_op(struct host_proc *hp, const struct run_msg *d)
                  d->op_status);
 }
 
-static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, size_t len)
+/* A DOORBELL: the app wrote a request into its mailbox while the pump
+ * slept. One that comes late (the pump found the request meanwhile) is
+ * harmless. */
+static void handle_doorbell(struct host_proc *hp)
+{
+    struct app_host *a = hp->app;
+    struct runner *r = a->r;
+    if (hp->mb == NULL) {
+        protocol_fault(hp, "DOORBELL without a mailbox");
+        return;
+    }
+    if (r->running == a->index && r->awaiting)
+        uv_idle_start(&r->pump, mailbox_pump);
+}
+
+/* Handles one message of app process hp: from its socket, or (mailbox)
+ * the request in its mailbox, which may only be a syscall or COMPUTE. */
+static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, size_t len,
+                           bool mailbox)
 {
     struct app_host *a = hp->app;
     struct runner *r = a->r;
@@ -783,6 +967,18 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
         return;
     }
     r->messages++;
+    bool request = d.kind == RUN_MSG_SYSCALL || d.kind == RUN_MSG_COMPUTE ||
+                   d.kind == RUN_MSG_PREEMPTED || d.kind == RUN_MSG_COPY;
+    if (mailbox && !request) {
+        protocol_fault(hp, "a mailbox request that is no syscall");
+        return;
+    }
+    if (!mailbox && request && hp->mb != NULL && hp->hello) {
+        protocol_fault(hp, "a syscall on the socket instead of the mailbox");
+        return;
+    }
+    if (!mailbox && (d.kind == RUN_MSG_OP || d.kind == RUN_MSG_FAULT))
+        hp->sock_read++;
     switch (d.kind) {
     case RUN_MSG_HELLO:
         handle_hello(hp, &d);
@@ -792,6 +988,9 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
         return;
     case RUN_MSG_OP:
         handle_op(hp, &d);
+        return;
+    case RUN_MSG_DOORBELL:
+        handle_doorbell(hp);
         return;
     case RUN_MSG_SYSCALL:
     case RUN_MSG_COMPUTE:
@@ -838,7 +1037,7 @@ static void host_readable(uv_poll_t *h, int status, int events)
     struct host_proc *hp = h->data;
     (void)events;
     if (status < 0) {
-        host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
+        host_died(hp, false);
         return;
     }
     /* Drain what is there; stop if the process went away meanwhile. */
@@ -848,17 +1047,74 @@ static void host_readable(uv_poll_t *h, int status, int events)
             uint8_t raw[sizeof(struct ipcsim_msg) + 64];
         } buf;
         ssize_t n = recv(hp->fd, &buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-                return;
-            host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        if (n <= 0) {
+            host_died(hp, false); /* the channel closed: the process went */
             return;
         }
-        if (n == 0) {
-            host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
+        handle_message(hp, &buf.m, (size_t)n, false);
+    }
+}
+
+/* ---- The mailbox pump ---------------------------------------------------
+ *
+ * While the running app is a mailbox app and its answer went out, the pump
+ * (an idle handle, so the loop does not block) polls its mailbox for the
+ * next request and handles it, which dispatches the next app, and so on,
+ * up to a budget per loop turn so that signals, timers and exits are seen.
+ * When no request comes within the polling window, it flags itself
+ * asleep in the mailbox and stops; the app then rings the DOORBELL. */
+
+#define PUMP_BUDGET 512 /* requests handled per turn of the loop */
+
+/* Takes the running app's request if there is one: true if it was handled
+ * (or the app was faulted for a bad one). */
+static bool mailbox_take(struct runner *r, struct host_proc *hp)
+{
+    struct ipcsim_mbox *mb = hp->mb;
+    uint32_t seq = atomic_load_explicit(&mb->req_seq, memory_order_acquire);
+    if (seq == hp->req_seen)
+        return false;
+    if (seq != hp->req_seen + 1) {
+        protocol_fault(hp, "mailbox request sequence number jumped");
+        return true;
+    }
+    hp->req_seen = seq;
+    /* OP and FAULT messages sent before this request come first */
+    if (atomic_load_explicit(&mb->sock_sent, memory_order_relaxed) != hp->sock_read) {
+        host_readable(&hp->poll, 0, UV_READABLE);
+        if (hp->gone || r->finished || r->running < 0 || !r->awaiting ||
+            r->apps[r->running].hp != hp)
+            return true;
+    }
+    struct ipcsim_msg m;
+    memcpy(&m, &mb->req, sizeof(m)); /* the app may write on: decode a copy */
+    handle_message(hp, &m, sizeof(m), true);
+    return true;
+}
+
+static void mailbox_pump(uv_idle_t *h)
+{
+    struct runner *r = h->data;
+    for (unsigned n = 0; n < PUMP_BUDGET; n++) {
+        struct host_proc *hp = NULL;
+        if (!r->finished && r->running >= 0 && r->awaiting)
+            hp = r->apps[r->running].hp;
+        if (hp == NULL || hp->mb == NULL || hp->gone || !hp->hello ||
+            r->apps[r->running].pending_dispatch) {
+            uv_idle_stop(h); /* nothing to poll: a socket event comes next */
             return;
         }
-        handle_message(hp, &buf.m, (size_t)n);
+        if (mailbox_take(r, hp))
+            continue;
+        if (ipcsim_mbox_poll(&hp->mb->req_seq, hp->req_seen, &r->kspin))
+            continue;
+        atomic_store_explicit(&hp->mb->kern_sleeping, 1, memory_order_seq_cst);
+        if (atomic_load_explicit(&hp->mb->req_seq, memory_order_seq_cst) != hp->req_seen)
+            continue;
+        uv_idle_stop(h); /* asleep: the DOORBELL wakes the loop */
+        return;
     }
 }
 
@@ -1085,6 +1341,8 @@ static void runner_finish(struct runner *r)
     }
     uv_timer_stop(&r->watchdog);
     uv_close((uv_handle_t *)&r->watchdog, NULL);
+    uv_idle_stop(&r->pump);
+    uv_close((uv_handle_t *)&r->pump, NULL);
     uv_close((uv_handle_t *)&r->sigint, NULL);
     uv_close((uv_handle_t *)&r->sigterm, NULL);
 }
@@ -1194,6 +1452,10 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     r->watchdog_ms =
         opt->host_timeout_set || !s->watchdog_ms ? opt->host_timeout_ms : s->watchdog_ms;
     r->capture_max = opt->capture_max ? opt->capture_max : CONSOLE_CAPTURE_DEFAULT;
+    r->tp = transports[opt->transport];
+    /* the simulator polls only when another CPU can run the app meanwhile */
+    if (r->tp == &mailbox_transport)
+        r->kspin = ipcsim_mbox_spin_default(false);
     res->seed = opt->has_seed ? opt->seed : s->seed;
     double t0 = now_s();
     bool ran = false;
@@ -1295,6 +1557,8 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     uv_signal_init(&r->loop, &r->sigint);
     uv_signal_init(&r->loop, &r->sigterm);
     r->sigint.data = r->sigterm.data = r;
+    uv_idle_init(&r->loop, &r->pump);
+    r->pump.data = r;
     uv_signal_start(&r->sigint, on_signal, SIGINT);
     uv_signal_start(&r->sigterm, on_signal, SIGTERM);
     signal(SIGPIPE, SIG_IGN);
@@ -1313,6 +1577,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     if (r->k)
         runner_collect(r);
     res->host_messages = r->messages;
+    res->host_transport = r->tp->name;
     km_destroy(r->k);
 out_mem:
     if (r->apps)

@@ -14,6 +14,16 @@
 
 struct trace;
 
+/* How app processes reach the simulator (docs/performance.md). */
+enum run_transport_kind {
+    RUN_TRANSPORT_MAILBOX = 0, /* shared-memory mailbox: poll, then sleep (the default) */
+    RUN_TRANSPORT_SOCKET = 1,  /* one SOCK_SEQPACKET message each way: the reference */
+};
+
+/* Parses a transport name ("mailbox", "socket"); -1 if it is none. */
+int run_transport_parse(const char *name);
+const char *run_transport_name(enum run_transport_kind kind);
+
 struct run_options {
     uint64_t seed; /* overrides the scenario's when has_seed */
     bool has_seed;
@@ -24,6 +34,7 @@ struct run_options {
     bool memory_map;          /* print every process's memory map at boot */
     size_t capture_max;       /* console bytes kept per app; 0 = 8 MiB */
     struct trace *trace;      /* where to trace the run (trace.h), or NULL */
+    enum run_transport_kind transport;
 };
 
 /* Where the console stood when a chunk arrived at a virtual time. */
@@ -82,6 +93,7 @@ struct run_result {
     /* host timing: never part of the deterministic results */
     double host_wall_s;
     uint64_t host_messages;
+    const char *host_transport; /* static: the transport's name */
 };
 
 /* Runs scenario s. Returns 0 when the run happened (whatever its outcome,
@@ -108,6 +120,7 @@ enum run_msg_kind {
     RUN_MSG_COMPUTE,   /* declared computation of `amount` cycles */
     RUN_MSG_PREEMPTED, /* caught by the host watchdog: gives the CPU back */
     RUN_MSG_COPY,      /* copied `amount` bytes in its own memory */
+    RUN_MSG_DOORBELL,  /* mailbox transport: a request waits in the mailbox */
 };
 
 struct run_msg {

@@ -28,6 +28,9 @@ extern struct shim_layout shim_layout;
  * process if the simulator is gone. */
 void shim_exchange(struct ipcsim_msg *m, struct ipcsim_msg *reply);
 
+/* Switches to the transport the simulator chose (after START). */
+void shim_transport_start(void);
+
 /* Sends m without waiting (async-signal-safe). */
 void shim_send(struct ipcsim_msg *m);
 

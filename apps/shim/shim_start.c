@@ -161,6 +161,7 @@ int __wrap_main(int argc, char **argv, char **envp)
                        MAP_SHARED | MAP_FIXED_NOREPLACE, IPCSIM_FD_FLASH, 0);
     if (flash == MAP_FAILED || flash != (void *)(uintptr_t)flash_base)
         shim_die("mapping simulated flash");
+    shim_transport_start(); /* its memory mapped where simulated memory is not */
 
     /* The app's "flash": a copy of its code and constant data, so read-only
      * allows of string literals work; then read-only, as flash is. */

@@ -6,14 +6,17 @@
 #include "shim_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ipcsim/app.h"
+#include "ipcsim_mbox.h"
 #include "libtock/tock.h"
 
 static uint32_t shim_seq;
@@ -35,10 +38,11 @@ static struct ipcsim_msg *shim_io_buf(void)
     return shim_io;
 }
 
-void shim_send(struct ipcsim_msg *m)
+/* Sends m over the channel socket without waiting (async-signal-safe: the
+ * fault handler sends too; its message is on the alternate stack, outside
+ * simulated memory). */
+static void shim_sock_send(const struct ipcsim_msg *m)
 {
-    /* async-signal-safe: the fault handler sends too; its message is on
-     * the alternate stack, outside simulated memory */
     for (;;) {
         ssize_t n = send(IPCSIM_FD_CHANNEL, m, sizeof(*m), MSG_NOSIGNAL);
         if (n == (ssize_t)sizeof(*m))
@@ -49,6 +53,113 @@ void shim_send(struct ipcsim_msg *m)
             abort(); /* a shim bug: report it as a crash */
         _exit(0);    /* the simulator is gone */
     }
+}
+
+static void shim_sock_recv(struct ipcsim_msg *reply)
+{
+    struct ipcsim_msg *io = shim_io_buf();
+    for (;;) {
+        ssize_t n = recv(IPCSIM_FD_CHANNEL, &io[1], sizeof(io[1]), 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(0); /* the simulator closed the channel: we are done */
+        if (ipcsim_msg_check(&io[1], (size_t)n) != NULL)
+            raise(SIGABRT); /* a broken simulator; report it as a crash */
+        *reply = io[1];
+        return;
+    }
+}
+
+/* ---- Transports (ipcsim_proto.h): how an exchange reaches the simulator */
+
+struct shim_transport {
+    const char *name;
+    /* m is in host memory outside simulated SRAM; the answer goes to reply */
+    void (*exchange)(const struct ipcsim_msg *m, struct ipcsim_msg *reply);
+    /* a message that gets no answer (OP, FAULT) */
+    void (*send)(const struct ipcsim_msg *m);
+};
+
+static void shim_sock_exchange(const struct ipcsim_msg *m, struct ipcsim_msg *reply)
+{
+    shim_sock_send(m);
+    shim_sock_recv(reply);
+}
+
+static const struct shim_transport shim_socket_transport = {
+    .name = "socket",
+    .exchange = shim_sock_exchange,
+    .send = shim_sock_send,
+};
+
+/* The mailbox (ipcsim_mbox.h): requests and answers in shared memory; the
+ * socket carries what gets no answer, and the doorbell when the simulator
+ * has stopped polling. */
+static struct ipcsim_mbox *shim_mb;
+static uint32_t shim_mb_rep; /* the last answer's sequence number */
+static struct ipcsim_mbox_spin shim_mb_spin;
+
+static void shim_mb_exchange(const struct ipcsim_msg *m, struct ipcsim_msg *reply)
+{
+    struct ipcsim_mbox *mb = shim_mb;
+    mb->req = *m;
+    if (ipcsim_mbox_post(&mb->req_seq, &mb->kern_sleeping)) {
+        /* like every message, outside simulated memory (the app's stack
+         * may be on a page the host cannot hand to the kernel) */
+        struct ipcsim_msg *bell = &shim_io_buf()[3];
+        *bell = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, m->seq);
+        shim_sock_send(bell);
+    }
+    shim_mb_rep = ipcsim_mbox_wait(&mb->rep_seq, shim_mb_rep, &mb->app_sleeping, &shim_mb_spin);
+    struct ipcsim_msg *io = shim_io_buf();
+    io[1] = mb->rep;
+    if (ipcsim_msg_check(&io[1], sizeof(io[1])) != NULL)
+        raise(SIGABRT); /* a broken simulator; report it as a crash */
+    *reply = io[1];
+}
+
+static void shim_mb_send(const struct ipcsim_msg *m)
+{
+    shim_sock_send(m);
+    /* read by the simulator before the next request: it drains the socket
+     * first, so this message keeps its place in the order */
+    atomic_fetch_add_explicit(&shim_mb->sock_sent, 1, memory_order_seq_cst);
+}
+
+static const struct shim_transport shim_mailbox_transport = {
+    .name = "mailbox",
+    .exchange = shim_mb_exchange,
+    .send = shim_mb_send,
+};
+
+/* Until START the socket carries everything. */
+static const struct shim_transport *shim_tp = &shim_socket_transport;
+
+void shim_transport_start(void)
+{
+    if (fcntl(IPCSIM_FD_MAILBOX, F_GETFD) < 0)
+        return; /* socket transport */
+    struct stat st;
+    void *p;
+    if (fstat(IPCSIM_FD_MAILBOX, &st) < 0 || st.st_size != IPCSIM_MBOX_SIZE ||
+        (p = mmap(NULL, IPCSIM_MBOX_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, IPCSIM_FD_MAILBOX,
+                  0)) == MAP_FAILED)
+        _exit(121);
+    shim_mb = p;
+    if (shim_mb->magic != IPCSIM_MBOX_MAGIC || shim_mb->version != IPCSIM_PROTO_VERSION)
+        _exit(121);
+    shim_mb_rep = atomic_load(&shim_mb->rep_seq);
+    /* poll for a simple syscall's answer, then give the CPU away; never
+     * poll when no other CPU can answer meanwhile (this runs on the host
+     * stack, where clocks may be read) */
+    shim_mb_spin = ipcsim_mbox_spin_default(true);
+    shim_tp = &shim_mailbox_transport;
+}
+
+void shim_send(struct ipcsim_msg *m)
+{
+    shim_tp->send(m);
 }
 
 /* Set while the app is inside an exchange with the simulator: a watchdog
@@ -62,19 +173,8 @@ void shim_exchange(struct ipcsim_msg *m, struct ipcsim_msg *reply)
     shim_in_kernel = 1;
     m->seq = ++shim_seq;
     io[0] = *m;
-    shim_send(&io[0]);
-    for (;;) {
-        ssize_t n = recv(IPCSIM_FD_CHANNEL, &io[1], sizeof(io[1]), 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            _exit(0); /* the simulator closed the channel: we are done */
-        if (ipcsim_msg_check(&io[1], (size_t)n) != NULL)
-            raise(SIGABRT); /* a broken simulator; report it as a crash */
-        *reply = io[1];
-        shim_in_kernel = 0;
-        return;
-    }
+    shim_tp->exchange(&io[0], reply);
+    shim_in_kernel = 0;
 }
 
 /* The host watchdog caught the app computing without syscalls and the

@@ -3,13 +3,13 @@
  * default: a non-blocking syscall, so the kernel is waiting on this very
  * app) or "yield" (yield-wait: the app is blocked when its process goes,
  * and the kernel only learns it if it ever dispatches the app again). */
+#define _GNU_SOURCE 1 /* raw_channel.h uses ipcsim_mbox.h */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include "ipcsim_proto.h"
+#include "../raw_channel.h"
 
 int main(int argc, char **argv)
 {
@@ -24,6 +24,6 @@ int main(int argc, char **argv)
         m.a[1] = 0x2; /* led */
         m.a[2] = 0;   /* count */
     }
-    send(IPCSIM_FD_CHANNEL, &m, sizeof(m), 0);
+    raw_request(&m);
     _exit(3);
 }

@@ -1,9 +1,9 @@
 /* flood: sends thousands of syscall messages without waiting for the
  * answers, as a runaway app might; the simulator must fault it and go on. */
+#define _GNU_SOURCE 1 /* raw_channel.h uses ipcsim_mbox.h */
 #include <stdio.h>
-#include <sys/socket.h>
 
-#include "ipcsim_proto.h"
+#include "../raw_channel.h"
 
 int main(void)
 {
@@ -13,7 +13,7 @@ int main(void)
         m.a[0] = 2;   /* command */
         m.a[1] = 0x2; /* led */
         m.a[2] = 0;   /* count */
-        if (send(IPCSIM_FD_CHANNEL, &m, sizeof(m), MSG_DONTWAIT) < 0)
+        if (!raw_request(&m))
             break;
     }
     printf("still alive?\n");
