@@ -111,11 +111,15 @@ struct ipcsim_view_run {
     uint32_t access;
     uint32_t reserved;
 };
+/* ipcsim_view.flags: enforce to the host page only (kernel.mpu_enforcement
+ * "page"): a partly accessible page gets the widest access of the runs on
+ * it instead of trapping every access. */
+#define IPCSIM_VIEW_PAGE_GRANULAR 1u
 struct ipcsim_view {
     uint32_t magic;
     uint32_t generation;
     uint32_t nruns;
-    uint32_t reserved;
+    uint32_t flags; /* IPCSIM_VIEW_PAGE_GRANULAR */
     struct ipcsim_view_run runs[IPCSIM_VIEW_MAX_RUNS];
 };
 #define IPCSIM_CONTROL_SIZE 8192u

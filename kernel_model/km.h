@@ -261,6 +261,27 @@ struct km_registry_rule {
     const char *package_name; /* borrowed */
 };
 
+/* Deliberately broken variants of IPC capsules, for testing tools that look
+ * for faults (`ipcsim fuzz`); a board never has one. Each misbehaves only
+ * under a fault, never in a fault-free run (docs/fuzzing.md):
+ * - relay_server_by_slot: Relay Request remembers the server a client
+ *   waits on by its process slot instead of its ProcessId, so a restarted
+ *   server inherits the requests of its earlier incarnation, and a request
+ *   that incarnation took but did not answer is delivered a second time. */
+#define KM_PLANTED_BUG_MAP(X)                                                                      \
+    X(NONE, "none")                                                                                \
+    X(RELAY_SERVER_BY_SLOT, "relay_server_by_slot")
+
+enum km_planted_bug {
+#define KM_X_BUG(name, str) KM_BUG_##name,
+    KM_PLANTED_BUG_MAP(KM_X_BUG)
+#undef KM_X_BUG
+};
+
+const char *km_planted_bug_name(enum km_planted_bug b);
+/* Parses a planted bug's name; returns -1 if unknown. */
+int km_planted_bug_parse(const char *name);
+
 /* Which IPC capsules the board includes (the scenario's "ipc" key):
  * - NULL or "none": no IPC driver at all;
  * - "legacy": Tock's IPC driver 0x10000 (kernel/src/ipc.rs);
@@ -280,6 +301,8 @@ struct km_ipc_config {
     /* relay, share: the string-name registry's registration filter */
     unsigned n_registry_rules;
     const struct km_registry_rule *registry_rules; /* borrowed */
+    /* a deliberately broken capsule (KM_BUG_NONE, 0: none) */
+    enum km_planted_bug planted_bug;
 };
 
 struct km_config {

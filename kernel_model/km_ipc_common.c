@@ -1,9 +1,31 @@
 /* km_ipc_common.c: what every IPC design shares: which capsules the board
  * has, IPC identifiers (draft TRD, tock/tock PR #5016: ProcessId in the low
- * 32 bits, ShortId in the high 32), message reports and kernel copies. */
+ * 32 bits, ShortId in the high 32), message reports, kernel copies, and the
+ * names of the planted bugs (km.h). */
 #include "km_internal.h"
 
 #include <string.h>
+
+static const char *const km_bug_names[] = {
+#define KM_X_BUG(name, str) str,
+    KM_PLANTED_BUG_MAP(KM_X_BUG)
+#undef KM_X_BUG
+};
+
+#define KM_NBUGS (sizeof(km_bug_names) / sizeof(km_bug_names[0]))
+
+const char *km_planted_bug_name(enum km_planted_bug b)
+{
+    return (unsigned)b < KM_NBUGS ? km_bug_names[b] : "?";
+}
+
+int km_planted_bug_parse(const char *name)
+{
+    for (unsigned i = 0; i < KM_NBUGS; i++)
+        if (strcmp(name, km_bug_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
 
 bool km_ipc_mechanism_is(const struct km_kernel *k, const char *name)
 {

@@ -51,6 +51,17 @@
  * accept requests only from clients whose ShortId equals short_id (others
  * get NODEVICE from 0x10, as if the server did not exist for them); 0
  * lifts it. It is checked when a request is sent.
+ *
+ * Planted bug, for testing `ipcsim fuzz` only (km_config.ipc.planted_bug
+ * KM_BUG_RELAY_SERVER_BY_SLOT, docs/fuzzing.md): a waiting client is
+ * matched to its server by the server's process slot (its index in the
+ * process array) instead of its identifier. Without a restart the two
+ * name the same process and nothing changes. After the server restarts,
+ * its new incarnation takes the requests still waiting on the old one as
+ * its own, and a request the old one had taken and not answered is
+ * delivered again: handled twice. The requests waiting on a terminated
+ * server are then not reported dropped, since the capsule still hands
+ * them out.
  */
 #include "km_internal.h"
 
@@ -76,13 +87,16 @@
  * with the grant when the process terminates or restarts). */
 enum rr_kind { RR_NONE = 0, RR_CLIENT = 1, RR_SERVER = 2 };
 #define RR_W_FLAGS                                                                                 \
-    0                   /* kind in bits 0-1, requests enabled in bit 8, request number             \
-                           in bits 32-63 (a client: its current request; a server:                 \
-                           the request of its transaction) */
+    0                   /* kind in bits 0-1, requests enabled in bit 8, a client's                 \
+                           server's process slot in bits 16-23 (only the planted bug               \
+                           looks at it), request number in bits 32-63 (a client: its               \
+                           current request; a server: the request of its transaction) */
 #define RR_W_PEER 1     /* the transaction's other end (IPC identifier) */
 #define RR_W_RESTRICT 2 /* ShortId accepted (extension), 0 = any */
 #define RR_W_CURSOR 3   /* round robin: process index to search from */
 #define RR_ENABLED 0x100u
+#define RR_SLOT_SHIFT 16u
+#define RR_SLOT_MASK ((uint64_t)0xffu << RR_SLOT_SHIFT)
 
 /* Message reports (KM_EV_IPC) still open: a request queued and neither
  * delivered nor dropped yet, per client process index. Kernel-wide so that
@@ -128,6 +142,24 @@ static void rr_set_seq(struct km_grant *g, uint32_t seq)
         (g->driver_state[RR_W_FLAGS] & 0xffffffffu) | ((uint64_t)seq << 32);
 }
 
+/* The process slot of the server a client waits on, and setting it. */
+static unsigned rr_slot(const struct km_grant *g)
+{
+    return (unsigned)((g->driver_state[RR_W_FLAGS] & RR_SLOT_MASK) >> RR_SLOT_SHIFT);
+}
+
+static void rr_set_slot(struct km_grant *g, unsigned slot)
+{
+    g->driver_state[RR_W_FLAGS] =
+        (g->driver_state[RR_W_FLAGS] & ~RR_SLOT_MASK) | ((uint64_t)slot << RR_SLOT_SHIFT);
+}
+
+/* Is the planted bug (file header) switched on? */
+static bool rr_by_slot(const struct km_kernel *k)
+{
+    return k->cfg.ipc.planted_bug == KM_BUG_RELAY_SERVER_BY_SLOT;
+}
+
 /* Closes client c's open request report as dropped. */
 static void rr_drop(struct km_kernel *k, int c, const char *why)
 {
@@ -171,11 +203,14 @@ static struct km_process *rr_find(struct km_kernel *k, const struct km_process *
 }
 
 /* Does process q (grant qg) wait with a request for server s? */
-static bool rr_waits_for(const struct km_process *q, const struct km_grant *qg,
-                         const struct km_process *s)
+static bool rr_waits_for(const struct km_kernel *k, const struct km_process *q,
+                         const struct km_grant *qg, const struct km_process *s)
 {
-    return q != s && qg != NULL && rr_kind_of(qg) == RR_CLIENT &&
-           qg->driver_state[RR_W_PEER] == km_ipc_id(s);
+    if (q == s || qg == NULL || rr_kind_of(qg) != RR_CLIENT)
+        return false;
+    if (rr_by_slot(k))
+        return rr_slot(qg) == (unsigned)s->index; /* planted bug: any incarnation */
+    return qg->driver_state[RR_W_PEER] == km_ipc_id(s);
 }
 
 /* ---- Client commands -------------------------------------------------- */
@@ -201,6 +236,7 @@ static void rr_send(struct km_kernel *k, struct km_process *p, struct km_grant *
     uint64_t cid = km_ipc_id(p);
     (void)km_schedule_upcall(k, s, RR_NUM, RR_UP_REQUEST, (uint32_t)cid, (uint32_t)(cid >> 32), 0);
     rr_set_kind(g, RR_CLIENT, sid);
+    rr_set_slot(g, (unsigned)s->index);
     rr_set_seq(g, rr_seq(g) + 1u);
     km_ipc_event(k, KM_IPC_QUEUED, p->index, s->index, true, "request", g->ro[RR_RO_DATA].len,
                  NULL);
@@ -237,7 +273,7 @@ static void rr_disable(struct km_kernel *k, struct km_process *p, struct km_gran
     for (unsigned i = 0; i < k->nprocs; i++) {
         struct km_process *q = &k->procs[i];
         struct km_grant *qg = km_grant_get(k, q, RR_NUM, false, NULL);
-        if (!rr_waits_for(q, qg, p))
+        if (!rr_waits_for(k, q, qg, p))
             continue;
         rr_set_kind(qg, RR_NONE, 0);
         (void)km_schedule_upcall(k, q, RR_NUM, RR_UP_RESPONSE, KM_EUNINSTALLED, 0, 0);
@@ -253,13 +289,13 @@ static struct km_process *rr_pick(struct km_kernel *k, struct km_process *p, str
 {
     if (specific) {
         struct km_process *c = rr_find(k, p, only, cg);
-        return c && rr_waits_for(c, *cg, p) ? c : NULL;
+        return c && rr_waits_for(k, c, *cg, p) ? c : NULL;
     }
     unsigned start = (unsigned)(g->driver_state[RR_W_CURSOR] % k->nprocs);
     for (unsigned j = 0; j < k->nprocs; j++) {
         struct km_process *c = &k->procs[(start + j) % k->nprocs];
         *cg = km_grant_get(k, c, RR_NUM, false, NULL);
-        if (rr_waits_for(c, *cg, p))
+        if (rr_waits_for(k, c, *cg, p))
             return c;
     }
     return NULL;
@@ -288,11 +324,13 @@ static void rr_next(struct km_kernel *k, struct km_process *p, struct km_grant *
     rr_set_kind(g, RR_SERVER, cid);
     rr_set_seq(g, rr_seq(cg)); /* the request this transaction answers */
     g->driver_state[RR_W_CURSOR] = (uint64_t)c->index + 1u;
+    /* every request handed to a server is reported delivered: one whose
+     * report is closed already is delivered a second time (what the
+     * planted bug does) */
     struct rr_books *b = rr_books(k);
-    if (b != NULL && b->open[c->index]) {
+    if (b != NULL)
         b->open[c->index] = false;
-        km_ipc_event(k, KM_IPC_DELIVERED, c->index, p->index, true, "request", n, NULL);
-    }
+    km_ipc_event(k, KM_IPC_DELIVERED, c->index, p->index, true, "request", n, NULL);
     km_note(k, p, KM_NOTE_IPC_REQUEST);
     if (src.len > dst.len)
         rr_ret_failure_u64(ret, KM_ESIZE, cid); /* truncated, transaction open */
@@ -313,7 +351,7 @@ static void rr_respond(struct km_kernel *k, struct km_process *p, struct km_gran
     struct km_process *c = rr_find(k, p, cid, &cg);
     /* the client must still wait for the request the transaction took: a
      * client that cancelled and sent again waits for another one */
-    if (c == NULL || !rr_waits_for(c, cg, p) || rr_seq(cg) != rr_seq(g)) {
+    if (c == NULL || !rr_waits_for(k, c, cg, p) || rr_seq(cg) != rr_seq(g)) {
         km_ret_failure(ret, KM_ENODEVICE);
         return;
     }
@@ -389,7 +427,8 @@ static void rr_command(struct km_kernel *k, struct km_process *p, uint32_t cmd, 
 /* The capsule's state went with p's grant; what remains is to close the
  * reports of requests that will now never be delivered: p's own (its
  * request vanished) and those waiting on p (nobody tells their clients,
- * but no server will ever take them). */
+ * but no server will ever take them; with the planted bug p's next
+ * incarnation will, so they stay open). */
 static void rr_lifecycle(struct km_kernel *k, struct km_process *p, enum km_lifecycle ev)
 {
     if (ev != KM_LC_TERMINATE)
@@ -398,6 +437,8 @@ static void rr_lifecycle(struct km_kernel *k, struct km_process *p, enum km_life
     if (b == NULL)
         return;
     rr_drop(k, p->index, "client terminated");
+    if (rr_by_slot(k))
+        return;
     for (unsigned i = 0; i < k->nprocs; i++)
         if (b->open[i] && b->server[i] == p->index)
             rr_drop(k, (int)i, "server terminated");

@@ -19,6 +19,7 @@
 #include "compare.h"
 #include "determinism.h"
 #include "expect.h"
+#include "bench.h"
 #include "fuzz.h"
 #include "km.h"
 #include "results.h"
@@ -68,6 +69,10 @@ static void usage(FILE *f)
                "  fuzz SCENARIO [--runs N] [--seed S] [--shard I/N] [--resume APP=MS]\n"
                "                       random fault schedules, invariants checked, failures\n"
                "                       shrunk into reproducing scenarios (ipcsim fuzz --help)\n"
+               "  bench [--n N] [--ipc LIST] [--json FILE]\n"
+               "                       the simulator's host speed on this machine: raw\n"
+               "                       mailbox handoff and relay, simulated null command,\n"
+               "                       IPC round trip and app switch (ipcsim bench --help)\n"
                "  validate SCENARIO... check scenario files without running them\n"
                "  list                 programs, platforms, schedulers and drivers known\n"
                "  --help, --version\n"
@@ -619,6 +624,10 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "fuzz") == 0)
             return fuzz_main(argc - 1, argv + 1, &search, self);
         return compare_main(argc - 1, argv + 1, &search, self);
+    }
+    if (strcmp(cmd, "bench") == 0) {
+        struct scn_search search = search_paths();
+        return bench_main(argc - 1, argv + 1, &search);
     }
     if (strcmp(cmd, "list") == 0)
         return cmd_list();

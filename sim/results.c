@@ -342,6 +342,19 @@ char *results_json(const struct scn_scenario *s, const struct run_result *res,
     cJSON_AddNumberToObject(host, "wall_seconds", res->host_wall_s);
     cJSON_AddStringToObject(host, "transport", res->host_transport ? res->host_transport : "none");
     add_u64(host, "messages", res->host_messages);
+    cJSON_AddNumberToObject(host, "first_app_start_seconds", res->host_first_start_s);
+    uint64_t rss_max = 0, rss_sum = 0, rss_n = 0;
+    for (size_t i = 0; i < res->n_apps; i++)
+        if (res->apps[i].host_rss_peak_kb) {
+            rss_n++;
+            rss_sum += res->apps[i].host_rss_peak_kb;
+            if (res->apps[i].host_rss_peak_kb > rss_max)
+                rss_max = res->apps[i].host_rss_peak_kb;
+        }
+    cJSON *rss = cJSON_AddObjectToObject(host, "app_rss_peak_kib");
+    add_u64(rss, "processes", rss_n);
+    add_u64(rss, "max", rss_max);
+    add_u64(rss, "mean", rss_n ? rss_sum / rss_n : 0);
     add_u64(host, "operations", t.ops_ended);
     if (t.ops_ended)
         cJSON_AddNumberToObject(host, "seconds_per_operation",

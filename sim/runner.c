@@ -75,6 +75,7 @@ struct app_host {
     bool pending_dispatch;    /* dispatched while its process was starting */
     bool death_pending;       /* its process went while it was blocked */
     uint32_t preempts;        /* watchdog preemptions asked for */
+    uint64_t rss_peak_kb;     /* host: peak resident memory of its processes */
     enum km_fault_kind death_kind;
     char death_reason[160];
     struct km_dispatch pending;
@@ -114,6 +115,7 @@ struct runner {
     uv_idle_t pump;                /* mailbox: polls the running app's requests */
     struct ipcsim_mbox_spin kspin; /* how long it polls before it sleeps */
     uint64_t messages;
+    double t0, first_start_s; /* host: run start, and when the first app started */
     struct run_finding *findings;
     size_t n_findings;
     struct run_injection *injections;
@@ -137,6 +139,7 @@ struct run_transport {
 
 static void runner_step(struct runner *r);
 static void runner_finish(struct runner *r);
+static double now_s(void);
 static void host_kill(struct host_proc *hp);
 
 static void runner_host_error(struct runner *r, const char *fmt, const char *a, const char *b)
@@ -197,6 +200,24 @@ static void host_close(struct host_proc *hp)
         hp->app->hp = NULL;
 }
 
+/* The peak resident memory of a live process in KiB (VmHWM), 0 if it
+ * cannot be read: a host figure for the results' host section. */
+static uint64_t host_rss_peak_kb(int pid)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof(path), "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    uint64_t kb = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kb = strtoull(line + 6, NULL, 10);
+            break;
+        }
+    if (f)
+        fclose(f);
+    return kb;
+}
+
 /* Ends a host process on purpose (the kernel terminated or replaced it). */
 static void host_kill(struct host_proc *hp)
 {
@@ -204,6 +225,11 @@ static void host_kill(struct host_proc *hp)
         return;
     hp->killed = true;
     hp->gone = true;
+    if (!hp->exited && hp->hello) {
+        uint64_t kb = host_rss_peak_kb(hp->proc.pid);
+        if (kb > hp->app->rss_peak_kb)
+            hp->app->rss_peak_kb = kb;
+    }
     if (!hp->exited)
         uv_process_kill(&hp->proc, SIGKILL);
     host_close(hp);
@@ -569,6 +595,7 @@ static uint32_t view_refresh(struct runner *r, struct app_host *a)
         fprintf(stderr, "ipcsim: app %s: memory view has more than %d runs; the rest is denied\n",
                 a->cfg->name, IPCSIM_VIEW_MAX_RUNS);
     a->view->magic = IPCSIM_VIEW_MAGIC;
+    a->view->flags = r->s->mpu_page ? IPCSIM_VIEW_PAGE_GRANULAR : 0;
     a->view->generation = ++a->view_gen;
     a->view_mpu_gen = gen;
     return a->view_gen;
@@ -627,6 +654,8 @@ static void dispatch_send(struct runner *r, struct app_host *a, const struct km_
     r->awaiting = true;
     if (r->watchdog_ms)
         uv_timer_start(&r->watchdog, watchdog_fired, r->watchdog_ms, 0);
+    if (d->resume == KM_RESUME_START && r->first_start_s == 0)
+        r->first_start_s = now_s() - r->t0;
     if (d->resume == KM_RESUME_START)
         send_msg(hp, &m);
     else
@@ -1382,6 +1411,7 @@ static void runner_collect(struct runner *r)
         res->apps[i].console = a->console;
         res->apps[i].console_len = a->console_len;
         res->apps[i].host_spawns = a->spawns;
+        res->apps[i].host_rss_peak_kb = a->rss_peak_kb;
         res->apps[i].console_dropped = a->console_dropped;
         res->apps[i].marks = a->marks;
         res->apps[i].n_marks = a->n_marks;
@@ -1458,6 +1488,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
         r->kspin = ipcsim_mbox_spin_default(false);
     res->seed = opt->has_seed ? opt->seed : s->seed;
     double t0 = now_s();
+    r->t0 = t0;
     bool ran = false;
 
     char err[256];
@@ -1521,6 +1552,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     }
     kc->ipc.mechanism = s->ipc_mechanism;
     kc->ipc.refuse_unexposable = s->ipc_refuse_unexposable;
+    kc->ipc.planted_bug = s->ipc_planted_bug;
     for (size_t i = 0; i < s->n_registry_rules; i++) {
         /* registry names are 20 bytes, zero padded */
         memset(r->reg_rules[i].name, 0, sizeof r->reg_rules[i].name);
@@ -1578,6 +1610,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
         runner_collect(r);
     res->host_messages = r->messages;
     res->host_transport = r->tp->name;
+    res->host_first_start_s = r->first_start_s;
     km_destroy(r->k);
 out_mem:
     if (r->apps)

@@ -52,6 +52,7 @@ struct run_app_result {
     struct run_console_mark *marks; /* owned */
     size_t n_marks;
     uint32_t host_spawns;       /* Linux processes started for it */
+    uint64_t host_rss_peak_kb;  /* peak resident memory of its processes (0: unknown) */
     struct metrics_app metrics; /* the operations it marked (owned) */
 };
 
@@ -94,6 +95,7 @@ struct run_result {
     double host_wall_s;
     uint64_t host_messages;
     const char *host_transport; /* static: the transport's name */
+    double host_first_start_s;  /* from the run's start until the first app started */
 };
 
 /* Runs scenario s. Returns 0 when the run happened (whatever its outcome,

@@ -60,9 +60,10 @@ static const char *const scn_threshold_keys[] = {"threshold_restart",
 static const char *const scn_top_keys[] = {"name",     "description", "seed", "duration_ms",
                                            "platform", "kernel",      "apps", "ipc",
                                            "faults",   "expect"};
-static const char *const scn_kernel_keys[] = {"scheduler", "timeslice_us", "fault_policy",
-                                              "hang_policy", "watchdog_ms"};
-static const char *const scn_ipc_keys[] = {"mechanism", "refuse_unexposable", "registry_filter"};
+static const char *const scn_kernel_keys[] = {"scheduler",   "timeslice_us", "fault_policy",
+                                              "hang_policy", "watchdog_ms",  "mpu_enforcement"};
+static const char *const scn_ipc_keys[] = {"mechanism", "refuse_unexposable", "registry_filter",
+                                           "planted_bug"};
 static const char *const scn_registry_rule_keys[] = {"name", "package_names"};
 static const char *const scn_app_keys[] = {"name",      "program",  "package_name", "ram",
                                            "stack",     "priority", "fault_policy", "args",
@@ -1823,6 +1824,13 @@ static int parse_kernel(struct ctx *c, const struct jpath *root, const cJSON *o,
     kp = jp_key(&p, "watchdog_ms");
     if ((v = member(o, "watchdog_ms")) != NULL && get_u32(c, &kp, v, 10, 3600000, &s->watchdog_ms))
         return -1;
+    kp = jp_key(&p, "mpu_enforcement");
+    if ((v = member(o, "mpu_enforcement")) != NULL) {
+        if (!cJSON_IsString(v) ||
+            (strcmp(v->valuestring, "byte") != 0 && strcmp(v->valuestring, "page") != 0))
+            return fail_got(c, &kp, v, "expected \"byte\" or \"page\"");
+        s->mpu_page = strcmp(v->valuestring, "page") == 0;
+    }
     kp = jp_key(&p, "fault_policy");
     if ((v = member(o, "fault_policy")) != NULL &&
         get_fault_policy(c, &kp, v, &s->default_fault_policy))
@@ -1917,6 +1925,28 @@ static int parse_ipc(struct ctx *c, const struct jpath *root, const cJSON *o,
         s->ipc_refuse_unexposable = cJSON_IsTrue(v);
     }
     /* ---- end legacy IPC ---- */
+    /* a deliberately broken capsule, for testing ipcsim fuzz only
+     * (docs/fuzzing.md); every one so far is in Relay Request */
+    s->ipc_planted_bug = KM_BUG_NONE;
+    kp = jp_key(&p, "planted_bug");
+    if ((v = member(o, "planted_bug")) != NULL) {
+        int bug = cJSON_IsString(v) ? km_planted_bug_parse(v->valuestring) : -1;
+        if (bug < 0) {
+            const char *names[8];
+            size_t n = 0;
+            for (int i = 0;
+                 i < 8 && km_planted_bug_parse(km_planted_bug_name((enum km_planted_bug)i)) == i;
+                 i++)
+                names[n++] = km_planted_bug_name((enum km_planted_bug)i);
+            return fail_one_of(c, &kp, v, "a planted bug, ", names, n, "");
+        }
+        if (strcmp(s->ipc_mechanism, "relay") != 0 && strcmp(s->ipc_mechanism, "share") != 0)
+            return fail_got(c, &kp, v,
+                            "expected no \"planted_bug\" with mechanism \"%s\" (it applies to "
+                            "\"relay\" and \"share\" only)",
+                            s->ipc_mechanism);
+        s->ipc_planted_bug = (enum km_planted_bug)bug;
+    }
     s->n_registry_rules = 0;
     if ((v = member(o, "registry_filter")) != NULL)
         return parse_registry_filter(c, &p, v, s);
@@ -1939,6 +1969,12 @@ int scn_set_ipc_mechanism(struct scn_scenario *s, const char *mechanism, char *e
         snprintf(err, errlen,
                  "%s: $.ipc.refuse_unexposable applies to \"legacy\" only, not to \"%s\"", s->path,
                  mechanism);
+        return -1;
+    }
+    if (s->ipc_planted_bug != KM_BUG_NONE && !relay) {
+        snprintf(err, errlen,
+                 "%s: $.ipc.planted_bug applies to \"relay\" and \"share\" only, not to \"%s\"",
+                 s->path, mechanism);
         return -1;
     }
     if (s->n_registry_rules && !relay) {

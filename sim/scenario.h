@@ -124,12 +124,16 @@ struct scn_scenario {
     char scheduler[32];
     uint32_t timeslice_us;
     bool hang_preempt;    /* kernel.hang_policy "preempt" (else "fault") */
+    bool mpu_page;        /* kernel.mpu_enforcement "page" (else "byte") */
     uint32_t watchdog_ms; /* kernel.watchdog_ms, host time; 0 = the CLI's */
     struct km_fault_policy default_fault_policy;
     char ipc_mechanism[32];      /* "none", "legacy", "relay", "share", "sendrecv" */
     bool ipc_refuse_unexposable; /* legacy: refuse unexposable buffers (#1993) */
     size_t n_registry_rules;     /* relay, share: the string registry's filter */
     struct scn_registry_rule registry_rules[SCN_MAX_REGISTRY_RULES];
+    /* relay, share: a deliberately broken capsule, for testing ipcsim fuzz
+     * only (docs/fuzzing.md); KM_BUG_NONE on any real board */
+    enum km_planted_bug ipc_planted_bug;
     size_t n_apps; /* instances, expanded */
     struct scn_app *apps;
     size_t n_faults;

@@ -6,6 +6,13 @@
   server, it finds runs that break the resume bound, shrinks each written
   one to a single fault, and writes scenarios that `ipcsim fuzz --replay`
   reproduces and `ipcsim validate` accepts;
+- pointed at a design with a planted bug (tests/fuzz/planted_design_bug.json:
+  Relay Request with "planted_bug": "relay_server_by_slot", which hands a
+  restarted server the request its earlier incarnation took), it finds runs
+  that break the delivery invariant, shrinks each written one to a single
+  fault on the server, and --replay reproduces it; the written schedule
+  holds on the capsule without the bug, and so does the whole campaign on
+  the same scenario without it, whose fault-free reference is the same;
 - on a healthy scenario (a reliable client, its server and an unrelated
   ticker) it finds nothing, with every default fault kind on every app;
 - the same campaign gives the same bytes; --shard 1/2 and 2/2 together
@@ -38,6 +45,7 @@ shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 planted = os.path.join(fdir, "planted_no_reconnect.json")
 healthy = os.path.join(fdir, "healthy.json")
+design = os.path.join(fdir, "planted_design_bug.json")
 pargs = ["--runs", "8", "--seed", "3", "--kinds", "crash,kill,restart", "--apps", "server",
          "--max-faults", "3", "--resume", "client=500"]
 
@@ -77,6 +85,78 @@ for i in (1, 2):
     check("shard %d/2: only its runs" % i, all(int(x) % 2 == i - 1 for x in mine), str(mine))
     runs |= mine
 check("shards 1/2 and 2/2: the whole campaign", runs == set(found), "%s vs %s" % (runs, found))
+
+# a design with a planted bug: Relay Request hands a restarted server the
+# request its earlier incarnation took, so the server receives it twice
+dargs = ["--runs", "8", "--seed", "3", "--kinds", "crash,kill,restart", "--apps", "server",
+         "--max-faults", "3"]
+DELIVERY = r"delivery: server received (\d+) request messages from client, which sent (\d+)"
+
+
+def without_bug(path, to):
+    """Writes the scenario at path without its planted bug to `to`."""
+    with open(path) as f:
+        sc = json.load(f)
+    del sc["ipc"]["planted_bug"]
+    with open(to, "w") as f:
+        json.dump(sc, f, indent=2)
+    return to
+
+
+out = os.path.join(work, "design")
+d = fuzz(design, *dargs, "--out", out)
+# exit 0 would mean the bug never reached the capsule (kc->ipc, sim/runner.c)
+check("planted design: exit 1", d.returncode == 1,
+      "exit %d: %s%s" % (d.returncode, d.stdout, d.stderr))
+found = re.findall(r"^run (\d+) .*: " + DELIVERY, d.stdout, re.M)
+check("planted design: runs that break the delivery invariant", len(found) >= 2, d.stdout)
+check("planted design: each one request delivered once too often",
+      all(int(got) == int(sent) + 1 for _, got, sent in found), str(found))
+files = sorted(n for n in os.listdir(out) if n.startswith("failure-")) if os.path.isdir(out) else []
+check("planted design: reproducing scenarios written", len(files) >= 1, str(files))
+for n in files:
+    path = os.path.join(out, n)
+    with open(path) as f:
+        sc = json.load(f)
+    faults = sc.get("faults", [])
+    check("%s: shrunk to one fault on the server" % n,
+          len(faults) == 1 and faults[0]["app"] == "server"
+          and faults[0]["kind"] in ("crash", "kill", "restart"), json.dumps(faults))
+    check("%s: says what it reproduces" % n, re.search(DELIVERY, sc.get("description", "")))
+    r = fuzz("--replay", path, "--out", os.path.join(work, "design-replay"))
+    check("%s: --replay reproduces it (exit 1)" % n,
+          r.returncode == 1 and re.search(DELIVERY, r.stdout), r.stdout + r.stderr)
+    fixed = without_bug(path, os.path.join(work, "fixed-" + n))
+    r = fuzz("--replay", fixed, "--out", os.path.join(work, "design-replay-fixed"))
+    check("%s: without the planted bug it holds (exit 0)" % n, r.returncode == 0,
+          r.stdout + r.stderr)
+    v = subprocess.run([ipcsim, "validate", path], capture_output=True, text=True)
+    check("%s: a valid scenario" % n, v.returncode == 0, v.stderr)
+nobug = without_bug(design, os.path.join(work, "design_without_bug.json"))
+c = fuzz(nobug, *dargs, "--out", os.path.join(work, "design-nobug"))
+check("planted design, bug removed: the same campaign finds nothing (exit 0)",
+      c.returncode == 0 and "0 broke an invariant" in c.stdout, c.stdout + c.stderr)
+
+
+def reference(campaign):
+    """A campaign's fault-free run: its results (without the host figures
+    and the file name) and its trace; None if missing."""
+    ref = os.path.join(work, campaign, "reference")
+    try:
+        with open(os.path.join(ref, "results.json")) as f:
+            res = json.load(f)
+        with open(os.path.join(ref, "trace.json")) as f:
+            trace = f.read()
+    except OSError:
+        return None
+    res.pop("host", None)
+    res["scenario"].pop("file", None)
+    return res, trace
+
+
+ref = reference("design")
+check("planted design: without faults the bug changes nothing (results, trace)",
+      ref is not None and ref == reference("design-nobug"))
 
 h = fuzz(healthy, "--runs", "24", "--seed", "11", "--resume", "client=1500", "--out",
          os.path.join(work, "healthy"))

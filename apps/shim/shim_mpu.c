@@ -140,7 +140,11 @@ static void area_compute(struct shim_area *a)
         for (uint32_t p = first; p <= last; p++) {
             uint64_t ps = lo + (uint64_t)p * PAGE, pe = ps + PAGE;
             bool whole = s <= ps && e >= pe;
-            a->want[p] = whole && a->want[p] == PP_UNSET ? prot_of(v->runs[i].access) : PP_PARTIAL;
+            uint8_t pp = prot_of(v->runs[i].access);
+            if (v->flags & IPCSIM_VIEW_PAGE_GRANULAR)
+                a->want[p] = pp > a->want[p] ? pp : a->want[p]; /* the widest on the page */
+            else
+                a->want[p] = whole && a->want[p] == PP_UNSET ? pp : PP_PARTIAL;
         }
     }
     for (uint32_t p = 0; p < a->pages; p++)

@@ -3,7 +3,8 @@
  * ipc_relay_request.rs of PR #5015): every command and error, the upcalls,
  * the one-transaction slot, truncation, round robin, cancellation, client
  * and server death, the ShortId restriction (an ipcsim extension), message
- * reports and the named events. */
+ * reports and the named events; and the planted bug that exists to test
+ * ipcsim fuzz (km_config.ipc.planted_bug), against the capsule as it is. */
 #include "km_ipc_bench.h"
 
 #define FN_RESP H_FN_A /* subscribe 0: client response */
@@ -510,6 +511,120 @@ START_TEST(test_restrict)
 }
 END_TEST
 
+/* ---- Planted bug (for testing ipcsim fuzz) ------------------------------ */
+
+/* Reports of process `to` receiving a request from `from`, in `phase`. */
+static unsigned requests(const struct harness *h, enum km_ipc_phase phase, int from, int to)
+{
+    unsigned n = 0;
+    const struct h_event *e;
+    for (unsigned i = 0; (e = h_event_nth(h, KM_EV_IPC, -2, i)) != NULL; i++)
+        n += e->ipc_phase == phase && e->ipc_sender == from && e->ipc_target == to &&
+             strcmp(e->ipc_op, "request") == 0;
+    return n;
+}
+
+/* A bench of a server 0 (restarted when it faults) and a client 1, with
+ * or without the planted bug relay_server_by_slot. */
+static struct harness *planted_bench(bool bug)
+{
+    struct h_opts o = ib_opts(2);
+    o.policy[0].kind = KM_FP_RESTART;
+    o.ipc.planted_bug = bug ? KM_BUG_RELAY_SERVER_BY_SLOT : KM_BUG_NONE;
+    return h_open(&o);
+}
+
+/* Loop: _i 0 the capsule as it is, 1 with the planted bug. Without a fault
+ * the two are the same. The server then takes a request and restarts
+ * before answering it: the capsule as it is has nothing for the new
+ * incarnation (NODEVICE); the broken one hands it the same request again,
+ * so one request queued is reported delivered twice (what ipcsim fuzz's
+ * delivery invariant catches), and the client takes the second answer as
+ * the answer to its call. */
+START_TEST(test_planted_taken_request)
+{
+    bool bug = _i == 1;
+    struct harness *h = planted_bench(bug);
+    ib_boot_all(h, 2);
+    serve(h, 0, 8);
+    ib_handover(h, 0, 1);
+    H_EXPECT1(ask(h, 1, 0, "one", 8), KM_RV_SUCCESS);
+    ib_handover(h, 1, 0);
+    H_EXPECT_GOT(cmd(h, 0, NEXT, 0, 0), 3, h, 1);
+    H_EXPECT1(answer(h, 0, "1"), KM_RV_SUCCESS);
+    ib_handover(h, 0, 1);
+    ib_expect_upcall(h, 1, FN_RESP, 0, 1, 0);
+    H_EXPECT1(ask(h, 1, 0, "two", 8), KM_RV_SUCCESS);
+    ib_handover(h, 1, 0);
+    H_EXPECT_GOT(cmd(h, 0, NEXT, 0, 0), 3, h, 1);
+    ck_assert_uint_eq(h_count(h, KM_EV_IPC, -2), 6); /* the same reports either way */
+    ck_assert_uint_eq(requests(h, KM_IPC_QUEUED, 1, 0), 2);
+    ck_assert_uint_eq(requests(h, KM_IPC_DELIVERED, 1, 0), 2);
+    /* the server restarts with request "two" taken and not answered */
+    struct km_dispatch d = h_fault(h, 0, "server crash");
+    H_EXPECT_DISPATCH(d, 0, KM_RESUME_START);
+    ib_started(h, 0);
+    serve(h, 0, 8);
+    uint8_t *rx = h_mem(h, h_ram(h, 0) + SRX_OFF);
+    memset(rx, 0, 8);
+    if (!bug) {
+        H_EXPECT_F64(cmd(h, 0, NEXT, 0, 0), KM_ENODEVICE, 0, 0);
+        H_EXPECT2(answer(h, 0, "2"), KM_RV_FAILURE, KM_EINVAL);
+        ck_assert_uint_eq(requests(h, KM_IPC_DELIVERED, 1, 0), 2);
+        ib_expect_quiet(h, 0);
+        h_close(h);
+        return;
+    }
+    H_EXPECT_GOT(cmd(h, 0, NEXT, 0, 0), 3, h, 1);
+    ck_assert_mem_eq(rx, "two", 3);
+    ck_assert_uint_eq(requests(h, KM_IPC_QUEUED, 1, 0), 2);
+    ck_assert_uint_eq(requests(h, KM_IPC_DELIVERED, 1, 0), 3); /* delivered twice */
+    H_EXPECT1(answer(h, 0, "2"), KM_RV_SUCCESS);
+    ib_handover(h, 0, 1);
+    ib_expect_upcall(h, 1, FN_RESP, 0, 1, 0);
+    h_close(h);
+}
+END_TEST
+
+/* Loop as above. A request still waiting when its server restarts is
+ * reported dropped ("server terminated") and never reaches the new
+ * incarnation; with the planted bug it stays open and the new incarnation
+ * takes it (reported delivered once: no invariant sees this half). */
+START_TEST(test_planted_waiting_request)
+{
+    bool bug = _i == 1;
+    struct harness *h = planted_bench(bug);
+    ib_boot_all(h, 2);
+    serve(h, 0, 8);
+    ib_handover(h, 0, 1);
+    H_EXPECT1(ask(h, 1, 0, "a", 4), KM_RV_SUCCESS);
+    ib_handover(h, 1, 0);
+    struct km_dispatch d = h_fault(h, 0, "server crash");
+    H_EXPECT_DISPATCH(d, 0, KM_RESUME_START);
+    ib_started(h, 0);
+    ck_assert_uint_eq(requests(h, KM_IPC_DROPPED, 1, 0), (bug ? 0u : 1u));
+    serve(h, 0, 8);
+    if (bug)
+        H_EXPECT_GOT(cmd(h, 0, NEXT, 0, 0), 1, h, 1);
+    else
+        H_EXPECT_F64(cmd(h, 0, NEXT, 0, 0), KM_ENODEVICE, 0, 0);
+    ck_assert_uint_eq(requests(h, KM_IPC_DELIVERED, 1, 0), (bug ? 1u : 0u));
+    h_close(h);
+}
+END_TEST
+
+/* The names of the planted bugs (scenario key ipc.planted_bug). */
+START_TEST(test_planted_names)
+{
+    ck_assert_str_eq(km_planted_bug_name(KM_BUG_NONE), "none");
+    ck_assert_str_eq(km_planted_bug_name(KM_BUG_RELAY_SERVER_BY_SLOT), "relay_server_by_slot");
+    ck_assert_str_eq(km_planted_bug_name((enum km_planted_bug)99), "?");
+    ck_assert_int_eq(km_planted_bug_parse("relay_server_by_slot"), KM_BUG_RELAY_SERVER_BY_SLOT);
+    ck_assert_int_eq(km_planted_bug_parse("none"), KM_BUG_NONE);
+    ck_assert_int_eq(km_planted_bug_parse("relay"), -1);
+}
+END_TEST
+
 static Suite *relay_suite(void)
 {
     Suite *s = suite_create("km_ipc_relay");
@@ -529,6 +644,9 @@ static Suite *relay_suite(void)
     tcase_add_test(tc, test_server_dies);
     tcase_add_test(tc, test_client_dies);
     tcase_add_test(tc, test_restrict);
+    tcase_add_loop_test(tc, test_planted_taken_request, 0, 2);
+    tcase_add_loop_test(tc, test_planted_waiting_request, 0, 2);
+    tcase_add_test(tc, test_planted_names);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -597,7 +597,7 @@ static const struct {
      "$.ipc: expected an object such as {\"mechanism\": \"none\"}, got \"none\""},
     {"{\"name\": \"x\", " MIN_APPS ", \"ipc\": {\"mechanism\": \"none\", \"x\": 1}}",
      "$.ipc.x: unknown key (expected one of: mechanism, refuse_unexposable, "
-     "registry_filter)"},
+     "registry_filter, planted_bug)"},
     {"{\"name\": \"x\", " MIN_APPS ", \"faults\": [1, 2]}",
      "$.faults[0]: expected an object describing one fault, got 1"},
     {"{\"name\": \"x\", " MIN_APPS ", \"faults\": {}}",
