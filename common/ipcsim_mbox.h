@@ -42,18 +42,31 @@
 #define IPCSIM_MBOX_MAGIC 0x584f424du /* "MBOX" */
 #define IPCSIM_MBOX_SIZE 4096u
 
+/* An operation mark (OP, ipcsim_proto.h) in the mailbox's ring: a[0..2]
+ * of the OP message. */
+struct ipcsim_mbox_op {
+    uint32_t mark, kind, status, reserved;
+};
+#define IPCSIM_MBOX_OPS 64u /* ring entries */
+
 struct ipcsim_mbox {
     uint32_t magic; /* IPCSIM_MBOX_MAGIC, written by the simulator */
     uint32_t version;
     /* app -> simulator */
     _Alignas(64) _Atomic uint32_t req_seq; /* bumped after req is written */
     _Atomic uint32_t kern_sleeping;        /* 1: the simulator waits in its loop */
-    _Atomic uint32_t sock_sent;            /* socket messages sent after HELLO */
+    _Atomic uint32_t sock_sent;            /* FAULT and stray socket messages sent */
+    _Atomic uint32_t op_head;              /* operation marks written to ops[] */
     /* simulator -> app */
     _Alignas(64) _Atomic uint32_t rep_seq; /* bumped after rep is written; futex */
     _Atomic uint32_t app_sleeping;         /* 1: the app waits in futex */
+    _Atomic uint32_t op_tail;              /* operation marks read; futex */
     _Alignas(64) struct ipcsim_msg req;
     _Alignas(64) struct ipcsim_msg rep;
+    /* operation marks, in order: entry i % IPCSIM_MBOX_OPS for i in
+     * [op_tail, op_head); the simulator reads them before the app's next
+     * request (they are stamped with the time the app runs at) */
+    _Alignas(64) struct ipcsim_mbox_op ops[IPCSIM_MBOX_OPS];
 };
 _Static_assert(sizeof(struct ipcsim_mbox) <= IPCSIM_MBOX_SIZE, "a mailbox fits its page");
 
@@ -70,7 +83,7 @@ struct ipcsim_mbox_spin {
  * the simulator takes to answer a simple syscall, then yields its CPU for
  * a while, then sleeps; the simulator polls for the running app's next
  * request much longer, as it has nothing else to do. */
-#define IPCSIM_MBOX_APP_SPIN_NS 5000u
+#define IPCSIM_MBOX_APP_SPIN_NS 2000u
 #define IPCSIM_MBOX_APP_YIELD_NS 50000u
 #define IPCSIM_MBOX_KERN_SPIN_NS 200000u
 

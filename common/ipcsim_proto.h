@@ -30,7 +30,8 @@
  * goes over the channel socket. On the mailbox transport (ipcsim_mbox.h)
  * HELLO and START still do; after START, SYSCALL and COMPUTE go into the
  * mailbox's request slot and RETURN and UPCALL come back in its reply
- * slot, while OP, FAULT and DOORBELL stay on the socket. */
+ * slot, OP marks go into its ring, and FAULT and DOORBELL stay on the
+ * socket. */
 #define IPCSIM_MSG_TYPES(X)                                                                        \
     X(HELLO, 1)    /* app announces itself and its segments */                                     \
     X(START, 2)    /* first dispatch: memory layout, stack */                                      \

@@ -55,7 +55,8 @@ struct host_proc {
     struct ipcsim_mbox *mb;
     int mb_fd;
     uint32_t req_seen;
-    uint32_t sock_read;
+    uint32_t sock_read; /* socket messages read, DOORBELLs not counted */
+    uint32_t op_read;   /* operation marks read from the ring */
     uint64_t data_lo, data_hi, ro_lo, ro_hi, text_lo, text_hi;
 };
 
@@ -295,6 +296,7 @@ static void host_gone(struct host_proc *hp, enum km_fault_kind kind, const char 
 
 static void host_readable(uv_poll_t *h, int status, int events);
 static bool mailbox_take(struct runner *r, struct host_proc *hp);
+static void mailbox_ops(struct host_proc *hp);
 
 /* The app's process is gone (its channel closed or it exited). What it
  * sent before it went is handled first, in order: the rest of its socket,
@@ -1006,8 +1008,6 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
         protocol_fault(hp, "a syscall on the socket instead of the mailbox");
         return;
     }
-    if (!mailbox && (d.kind == RUN_MSG_OP || d.kind == RUN_MSG_FAULT))
-        hp->sock_read++;
     switch (d.kind) {
     case RUN_MSG_HELLO:
         handle_hello(hp, &d);
@@ -1069,6 +1069,10 @@ static void host_readable(uv_poll_t *h, int status, int events)
         host_died(hp, false);
         return;
     }
+    /* Operation marks in the mailbox were made before anything still on
+     * the socket (a FAULT): they come first. */
+    if (hp->mb != NULL && !hp->gone)
+        mailbox_ops(hp);
     /* Drain what is there; stop if the process went away meanwhile. */
     while (hp->fd >= 0 && !hp->gone) {
         union {
@@ -1082,6 +1086,10 @@ static void host_readable(uv_poll_t *h, int status, int events)
             host_died(hp, false); /* the channel closed: the process went */
             return;
         }
+        /* counted as the app counts them in its mailbox: after HELLO,
+         * DOORBELLs left out */
+        if (hp->hello && (n != (ssize_t)sizeof(buf.m) || buf.m.type != IPCSIM_MSG_DOORBELL))
+            hp->sock_read++;
         handle_message(hp, &buf.m, (size_t)n, false);
     }
 }
@@ -1097,6 +1105,41 @@ static void host_readable(uv_poll_t *h, int status, int events)
 
 #define PUMP_BUDGET 512 /* requests handled per turn of the loop */
 
+/* Handles the operation marks in hp's ring, in order (each as an OP
+ * message), and hands the ring back; wakes the app if it waits for room. */
+static void mailbox_ops(struct host_proc *hp)
+{
+    struct ipcsim_mbox *mb = hp->mb;
+    uint32_t head = atomic_load_explicit(&mb->op_head, memory_order_seq_cst);
+    uint32_t tail = hp->op_read;
+    if (head == tail)
+        return;
+    if (head - tail > IPCSIM_MBOX_OPS) {
+        protocol_fault(hp, "operation marks overran their ring in the mailbox");
+        return;
+    }
+    while (tail != head) {
+        struct ipcsim_mbox_op op;
+        memcpy(&op, &mb->ops[tail % IPCSIM_MBOX_OPS], sizeof(op));
+        tail++;
+        struct ipcsim_msg m = ipcsim_msg_make(IPCSIM_MSG_OP, 0);
+        m.a[0] = op.mark;
+        m.a[1] = op.kind;
+        m.a[2] = op.status;
+        m.a[3] = op.reserved; /* must be zero, as the message's a[3] */
+        struct run_msg d;
+        run_decode_msg(&m, sizeof(m), &d);
+        hp->app->r->messages++;
+        handle_op(hp, &d);
+        if (hp->gone)
+            return; /* faulted: its mailbox is gone */
+    }
+    hp->op_read = tail;
+    atomic_store_explicit(&mb->op_tail, tail, memory_order_seq_cst);
+    if (atomic_load_explicit(&mb->app_sleeping, memory_order_seq_cst))
+        ipcsim_mbox_wake(&mb->op_tail);
+}
+
 /* Takes the running app's request if there is one: true if it was handled
  * (or the app was faulted for a bad one). */
 static bool mailbox_take(struct runner *r, struct host_proc *hp)
@@ -1110,7 +1153,11 @@ static bool mailbox_take(struct runner *r, struct host_proc *hp)
         return true;
     }
     hp->req_seen = seq;
-    /* OP and FAULT messages sent before this request come first */
+    /* operation marks, then socket messages (FAULT) sent before this
+     * request come first */
+    mailbox_ops(hp);
+    if (hp->gone || r->finished || r->running < 0 || !r->awaiting || r->apps[r->running].hp != hp)
+        return true;
     if (atomic_load_explicit(&mb->sock_sent, memory_order_relaxed) != hp->sock_read) {
         host_readable(&hp->poll, 0, UV_READABLE);
         if (hp->gone || r->finished || r->running < 0 || !r->awaiting ||
@@ -1139,8 +1186,12 @@ static void mailbox_pump(uv_idle_t *h)
             continue;
         if (ipcsim_mbox_poll(&hp->mb->req_seq, hp->req_seen, &r->kspin))
             continue;
+        mailbox_ops(hp); /* an app with a full ring waits for room */
+        if (hp->gone)
+            continue;
         atomic_store_explicit(&hp->mb->kern_sleeping, 1, memory_order_seq_cst);
-        if (atomic_load_explicit(&hp->mb->req_seq, memory_order_seq_cst) != hp->req_seen)
+        if (atomic_load_explicit(&hp->mb->req_seq, memory_order_seq_cst) != hp->req_seen ||
+            atomic_load_explicit(&hp->mb->op_head, memory_order_seq_cst) != hp->op_read)
             continue;
         uv_idle_stop(h); /* asleep: the DOORBELL wakes the loop */
         return;

@@ -77,8 +77,10 @@ struct shim_transport {
     const char *name;
     /* m is in host memory outside simulated SRAM; the answer goes to reply */
     void (*exchange)(const struct ipcsim_msg *m, struct ipcsim_msg *reply);
-    /* a message that gets no answer (OP, FAULT) */
+    /* a message that gets no answer (FAULT) */
     void (*send)(const struct ipcsim_msg *m);
+    /* an operation mark (OP) */
+    void (*mark)(const struct ipcsim_msg *m);
 };
 
 static void shim_sock_exchange(const struct ipcsim_msg *m, struct ipcsim_msg *reply)
@@ -91,6 +93,7 @@ static const struct shim_transport shim_socket_transport = {
     .name = "socket",
     .exchange = shim_sock_exchange,
     .send = shim_sock_send,
+    .mark = shim_sock_send,
 };
 
 /* The mailbox (ipcsim_mbox.h): requests and answers in shared memory; the
@@ -127,10 +130,40 @@ static void shim_mb_send(const struct ipcsim_msg *m)
     atomic_fetch_add_explicit(&shim_mb->sock_sent, 1, memory_order_seq_cst);
 }
 
+/* Rings the doorbell if the simulator has stopped polling. */
+static void shim_mb_ring(void)
+{
+    atomic_thread_fence(memory_order_seq_cst); /* the ring's state before the look */
+    if (atomic_load_explicit(&shim_mb->kern_sleeping, memory_order_seq_cst)) {
+        struct ipcsim_msg *bell = &shim_io_buf()[3];
+        *bell = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, 0);
+        shim_sock_send(bell);
+    }
+}
+
+static void shim_mb_mark(const struct ipcsim_msg *m)
+{
+    struct ipcsim_mbox *mb = shim_mb;
+    uint32_t head = atomic_load_explicit(&mb->op_head, memory_order_relaxed);
+    for (;;) {
+        uint32_t tail = atomic_load_explicit(&mb->op_tail, memory_order_acquire);
+        if (head - tail < IPCSIM_MBOX_OPS)
+            break;
+        /* full: the simulator empties the ring while it waits for this
+         * app's next request; make sure it looks, then wait for it */
+        shim_mb_ring();
+        ipcsim_mbox_wait(&mb->op_tail, tail, &mb->app_sleeping, &shim_mb_spin);
+    }
+    mb->ops[head % IPCSIM_MBOX_OPS] =
+        (struct ipcsim_mbox_op){(uint32_t)m->a[0], (uint32_t)m->a[1], (uint32_t)m->a[2], 0};
+    atomic_store_explicit(&mb->op_head, head + 1, memory_order_release);
+}
+
 static const struct shim_transport shim_mailbox_transport = {
     .name = "mailbox",
     .exchange = shim_mb_exchange,
     .send = shim_mb_send,
+    .mark = shim_mb_mark,
 };
 
 /* Until START the socket carries everything. */
@@ -456,7 +489,7 @@ static void shim_op_mark(uint32_t mark, uint32_t kind, int32_t rc)
     m.a[1] = kind;
     m.a[2] = (uint32_t)rc;
     io[2] = m;
-    shim_send(&io[2]);
+    shim_tp->mark(&io[2]);
 }
 
 void ipcsim_op_begin(enum ipcsim_op kind)
