@@ -9,6 +9,7 @@
  * checks that what the decoder accepts meets the rules of ipcsim_proto.h.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,14 @@ static void check_decoded(const struct ipcsim_msg *m, const struct run_msg *d)
             (ipcsim_op_kind_name(d->op_kind) == NULL || (d->op_begin && d->op_status != 0)))
             fuzz_fail("a malformed operation mark accepted");
         break;
+    case RUN_MSG_DOORBELL: {
+        bool args = false;
+        for (int i = 0; i < IPCSIM_MSG_NARGS; i++)
+            args |= m->a[i] != 0;
+        if (m->type != IPCSIM_MSG_DOORBELL || (d->bad != NULL) != args)
+            fuzz_fail("DOORBELL decoded wrongly");
+        break;
+    }
     case RUN_MSG_SYSCALL:
         if (m->type != IPCSIM_MSG_SYSCALL || d->bad != NULL)
             fuzz_fail("SYSCALL decoded wrongly");

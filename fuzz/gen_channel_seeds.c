@@ -86,6 +86,9 @@ int main(int argc, char **argv)
     m.a[2] = (uint32_t)-4; /* a libtock error code */
     bad |= put_msg(dir, "op_end", &m);
 
+    m = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, 14);
+    bad |= put_msg(dir, "doorbell", &m);
+
     m = ipcsim_msg_make(IPCSIM_MSG_RETURN, 12);
     bad |= put_msg(dir, "return", &m);
 

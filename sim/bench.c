@@ -41,6 +41,26 @@
 
 #define WARMUP 1000u /* round trips before the timed ones (raw figures) */
 
+/* SIGINT or SIGTERM: stop measuring, leave nothing behind (exit 130). The
+ * simulated runs catch them themselves (run_scenario); between them and in
+ * the raw figures this handler does. */
+static volatile sig_atomic_t bench_signal;
+
+static void bench_on_signal(int sig)
+{
+    bench_signal = sig;
+}
+
+static void bench_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = bench_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: a blocked recv returns */
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 struct figure {
     const char *key; /* stable name in the JSON output */
     char label[64];  /* what the table says */
@@ -74,8 +94,9 @@ static void figure_set(struct figure *f, uint64_t *v, size_t n)
 /* ---- Raw figures: the mailbox without the simulator ---------------------- */
 
 /* The kernel side's wait, as the simulator's pump does it: poll, then flag
- * itself asleep and block until the app rings its doorbell socket. */
-static void raw_kernel_wait(struct ipcsim_mbox *mb, uint32_t seen, int sock,
+ * itself asleep and block until the app rings its doorbell socket. False
+ * if the app went away instead. */
+static bool raw_kernel_wait(struct ipcsim_mbox *mb, uint32_t seen, int sock,
                             const struct ipcsim_mbox_spin *kspin)
 {
     while (!ipcsim_mbox_poll(&mb->req_seq, seen, kspin)) {
@@ -83,9 +104,11 @@ static void raw_kernel_wait(struct ipcsim_mbox *mb, uint32_t seen, int sock,
         if (atomic_load_explicit(&mb->req_seq, memory_order_seq_cst) != seen)
             break;
         struct ipcsim_msg bell;
-        if (recv(sock, &bell, sizeof(bell), 0) <= 0)
-            _exit(3);
+        ssize_t n = recv(sock, &bell, sizeof(bell), 0);
+        if (n == 0 || (n < 0 && errno != EINTR) || bench_signal)
+            return false;
     }
+    return true;
 }
 
 /* The kernel side's answer, as mailbox_answer does it. */
@@ -147,10 +170,14 @@ static void raw_area_free(struct raw_area *a, size_t n)
     munmap(a, sizeof(struct raw_area) + n * sizeof(uint64_t));
 }
 
-/* Reaps children; false if one did not exit 0. */
-static bool reap(const pid_t *pids, int n)
+/* Reaps children (killing them first unless `done`); false if one did not
+ * exit 0. */
+static bool reap(const pid_t *pids, int n, bool done)
 {
-    bool ok = true;
+    bool ok = done;
+    for (int i = 0; i < n; i++)
+        if (!done && pids[i] > 0)
+            kill(pids[i], SIGKILL);
     for (int i = 0; i < n; i++) {
         int st;
         if (pids[i] <= 0 || waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -176,14 +203,15 @@ static int raw_handoff(size_t n, const struct ipcsim_mbox_spin *app,
     }
     close(sv[1]);
     uint32_t seen = 0;
-    for (size_t i = 0; pid > 0 && i < WARMUP + n; i++) {
-        raw_kernel_wait(&a->mb[0], seen, sv[0], kern);
+    bool done = pid > 0;
+    for (size_t i = 0; done && i < WARMUP + n; i++) {
+        done = !bench_signal && raw_kernel_wait(&a->mb[0], seen, sv[0], kern);
         seen++;
         struct ipcsim_msg m = a->mb[0].req;
         m.type = IPCSIM_MSG_RETURN;
         raw_kernel_answer(&a->mb[0], &m);
     }
-    bool ok = reap(&pid, 1);
+    bool ok = reap(&pid, 1, done);
     close(sv[0]);
     if (ok)
         figure_set(f, a->samples, n);
@@ -228,17 +256,18 @@ static int raw_relay(size_t n, const struct ipcsim_mbox_spin *app,
     close(sa[1]);
     close(sb[1]);
     uint32_t seen_a = 0, seen_b = 0;
-    for (size_t i = 0; pids[1] > 0 && i < WARMUP + n; i++) {
-        raw_kernel_wait(&a->mb[0], seen_a++, sa[0], kern);
+    bool done = pids[0] > 0 && pids[1] > 0;
+    for (size_t i = 0; done && i < WARMUP + n; i++) {
+        done = !bench_signal && raw_kernel_wait(&a->mb[0], seen_a++, sa[0], kern);
         struct ipcsim_msg m = a->mb[0].req;
         m.type = IPCSIM_MSG_UPCALL;
         raw_kernel_answer(&a->mb[1], &m);
-        raw_kernel_wait(&a->mb[1], seen_b++, sb[0], kern);
+        done = done && raw_kernel_wait(&a->mb[1], seen_b++, sb[0], kern);
         m = a->mb[1].req;
         m.type = IPCSIM_MSG_RETURN;
         raw_kernel_answer(&a->mb[0], &m);
     }
-    bool ok = reap(pids, 2);
+    bool ok = reap(pids, 2, done);
     close(sa[0]);
     close(sb[0]);
     if (ok)
@@ -248,6 +277,9 @@ static int raw_relay(size_t n, const struct ipcsim_mbox_spin *app,
 }
 
 /* ---- Simulated figures ------------------------------------------------- */
+
+/* A simulated run was interrupted (SIGINT, SIGTERM): no more runs. */
+static bool bench_interrupted;
 
 struct bench_ctx {
     const struct scn_search *search;
@@ -260,6 +292,8 @@ struct bench_ctx {
 static int sim_run(struct bench_ctx *c, const char *name, const char *text,
                    enum run_transport_kind tp, struct run_result *res)
 {
+    if (bench_interrupted || bench_signal)
+        return -1;
     struct scn_scenario s;
     char err[1024], path[160];
     snprintf(path, sizeof(path), "%s/%s.json", c->dir, name);
@@ -269,7 +303,14 @@ static int sim_run(struct bench_ctx *c, const char *name, const char *text,
     }
     struct run_options ro = {.quiet = true, .host_timeout_ms = 10000, .transport = tp};
     int rc = run_scenario(&s, &ro, res);
+    bench_catch_signals(); /* the loop's handlers are gone with it */
     bool ok = rc == 0 && !res->interrupted && !res->host_error;
+    if (res->interrupted) {
+        scn_free(&s);
+        bench_interrupted = true;
+        run_result_free(res);
+        return -1;
+    }
     for (size_t i = 0; ok && i < res->n_apps; i++) {
         const struct km_proc_info *in = &res->apps[i].info;
         /* servers wait in yield; clients end with exit code 0 */
@@ -283,7 +324,7 @@ static int sim_run(struct bench_ctx *c, const char *name, const char *text,
                 run_transport_name(tp), res->host_error ? ": " : "",
                 res->host_error ? res->host_error_msg : "");
     scn_free(&s);
-    if (!ok || res->interrupted) {
+    if (!ok) {
         run_result_free(res);
         return -1;
     }
@@ -581,6 +622,7 @@ int bench_main(int argc, char **argv, const struct scn_search *search)
         fprintf(stderr, "ipcsim bench: cannot make a scratch directory: %s\n", strerror(errno));
         return 3;
     }
+    bench_catch_signals();
     char host[256];
     machine(host, sizeof(host));
     printf("ipcsim bench: %s\n", host);
@@ -655,6 +697,11 @@ int bench_main(int argc, char **argv, const struct scn_search *search)
            start8.ok && start8.median_us <= 50000 ? "met" : "MISS", start8.median_us / 1000);
 
     int rc = failed ? 3 : 0;
+    if (bench_interrupted || bench_signal) {
+        fprintf(stderr, "ipcsim bench: interrupted; nothing written\n");
+        results_remove_tree(ctx.dir);
+        return 130;
+    }
     if (json_path && !failed) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "schema", "ipcsim-bench/1");

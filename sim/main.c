@@ -254,6 +254,20 @@ static void print_summary(FILE *f, const struct scn_scenario *s, const struct ru
     fprintf(f, "expectations: %zu passed, %zu failed\n", ex->n - ex->failed, ex->failed);
 }
 
+/* Sets ro->transport from a name given by `what` (a flag or the
+ * environment); -1 with a message if it is no transport. */
+static int set_transport(const char *what, const char *name, struct run_options *ro)
+{
+    int t = run_transport_parse(name);
+    if (t < 0) {
+        fprintf(stderr, "ipcsim run: %s: expected \"mailbox\" or \"socket\", got \"%s\"\n", what,
+                name);
+        return -1;
+    }
+    ro->transport = (enum run_transport_kind)t;
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -280,17 +294,8 @@ static int cmd_run(int argc, char **argv)
     uint64_t v;
     int c;
     const char *env_tp = getenv("IPCSIM_TRANSPORT");
-    if (env_tp && *env_tp) {
-        int t = run_transport_parse(env_tp);
-        if (t < 0) {
-            fprintf(stderr,
-                    "ipcsim run: IPCSIM_TRANSPORT: expected \"mailbox\" or \"socket\", got "
-                    "\"%s\"\n",
-                    env_tp);
-            return EXIT_USAGE;
-        }
-        ro.transport = (enum run_transport_kind)t;
-    }
+    if (env_tp && *env_tp && set_transport("IPCSIM_TRANSPORT", env_tp, &ro) < 0)
+        return EXIT_USAGE;
     optind = 1;
     while ((c = getopt_long(argc, argv, "s:o:qt:h", opts, NULL)) != -1) {
         switch (c) {
@@ -336,18 +341,10 @@ static int cmd_run(int argc, char **argv)
         case 'R':
             record = optarg;
             break;
-        case 'X': {
-            int t = run_transport_parse(optarg);
-            if (t < 0) {
-                fprintf(stderr,
-                        "ipcsim run: --transport: expected \"mailbox\" or \"socket\", got "
-                        "\"%s\"\n",
-                        optarg);
+        case 'X':
+            if (set_transport("--transport", optarg, &ro) < 0)
                 return EXIT_USAGE;
-            }
-            ro.transport = (enum run_transport_kind)t;
             break;
-        }
         case 'E':
             if (!parse_u64(optarg, &v) || v < 1 || v > (1ull << 40)) {
                 fprintf(stderr,

@@ -884,8 +884,6 @@ void run_decode_msg(const struct ipcsim_msg *m, size_t len, struct run_msg *out)
         for (int i = 0; i < IPCSIM_MSG_NARGS; i++)
             if (m->a[i] != 0)
                 out->bad = "DOORBELL with arguments";
-        if (out->bad)
-            out->kind = RUN_MSG_INVALID;
         return;
     default:
         out->kind = RUN_MSG_FORBIDDEN;
@@ -972,10 +970,14 @@ static void handle_op(struct host_proc *hp, const struct run_msg *d)
 /* A DOORBELL: the app wrote a request into its mailbox while the pump
  * slept. One that comes late (the pump found the request meanwhile) is
  * harmless. */
-static void handle_doorbell(struct host_proc *hp)
+static void handle_doorbell(struct host_proc *hp, const struct run_msg *d)
 {
     struct app_host *a = hp->app;
     struct runner *r = a->r;
+    if (d->bad) {
+        protocol_fault(hp, d->bad);
+        return;
+    }
     if (hp->mb == NULL) {
         protocol_fault(hp, "DOORBELL without a mailbox");
         return;
@@ -1019,7 +1021,7 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
         handle_op(hp, &d);
         return;
     case RUN_MSG_DOORBELL:
-        handle_doorbell(hp);
+        handle_doorbell(hp, &d);
         return;
     case RUN_MSG_SYSCALL:
     case RUN_MSG_COMPUTE:

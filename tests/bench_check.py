@@ -4,7 +4,8 @@ every figure (a raw handoff and relay, the simulated null command on both
 transports, an IPC round trip per mechanism asked for, an app switch, and
 start-up with 8 and 64 apps), prints the table, the ratios and the targets,
 writes the same figures as JSON, leaves no scratch directory and no
-process behind, and refuses bad flags. It asserts no speed: the figures
+process behind (also when interrupted during a raw figure and during a
+simulated run: exit 130, nothing written), and refuses bad flags. It asserts no speed: the figures
 move with the machine.
 
 Usage: bench_check.py IPCSIM WORKDIR
@@ -65,6 +66,35 @@ check("JSON resident memory", j.get("app_rss_peak_kib", {}).get("apps_64", 0) > 
 check("the scratch directory is removed", set(glob.glob("/tmp/ipcsim-bench-*")) == before)
 left = subprocess.run(["pgrep", "-f", os.path.dirname(ipcsim) + "/apps/"], capture_output=True, text=True)
 check("no app process is left", left.stdout.strip() == "", left.stdout)
+
+# SIGINT in a raw figure and in a simulated run: exit 130, nothing written,
+# no scratch directory and no process left
+import signal
+import time
+for delay in (0.5, 4.0):
+    out2 = os.path.join(work, "interrupted.json")
+    p = subprocess.Popen([ipcsim, "bench", "--n", "2000000", "--json", out2],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    p.send_signal(signal.SIGINT)
+    try:
+        so, se = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        so, se = p.communicate()
+    check("SIGINT after %.1f s: exit 130, says so, writes nothing" % delay,
+          p.returncode == 130 and "interrupted" in se and not os.path.exists(out2),
+          "exit %s: %s" % (p.returncode, se[-300:]))
+    time.sleep(0.5)
+    check("SIGINT after %.1f s: the scratch directory is removed" % delay,
+          set(glob.glob("/tmp/ipcsim-bench-*")) == before)
+    left = subprocess.run(["pgrep", "-f", os.path.dirname(ipcsim) + "/apps/"], capture_output=True, text=True)
+    check("SIGINT after %.1f s: no app process is left" % delay, left.stdout.strip() == "", left.stdout)
+    # the raw figures' processes are forks of ipcsim: orphans would be
+    # adopted by init
+    raw = subprocess.run(["pgrep", "-x", "-P", "1", "ipcsim"], capture_output=True, text=True)
+    check("SIGINT after %.1f s: no raw benchmark process is left" % delay,
+          raw.stdout.strip() == "", raw.stdout)
 
 for args, want in ((["--n", "5"], "--n: expected 100..5000000"),
                    (["--ipc", "pigeon"], '--ipc: expected legacy, relay, share or sendrecv, got "pigeon"'),
