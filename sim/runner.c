@@ -51,7 +51,8 @@ struct host_proc {
     bool hello;  /* HELLO received */
     bool killed; /* we killed it on purpose */
     /* mailbox transport: its shared page, the last request sequence
-     * number taken, and the socket messages (OP, FAULT) read */
+     * number taken, the socket messages (FAULT, strays) and operation
+     * marks read */
     struct ipcsim_mbox *mb;
     int mb_fd;
     uint32_t req_seen;
