@@ -724,8 +724,12 @@ int bench_main(int argc, char **argv, const struct scn_search *search)
         cJSON_Delete(root);
         char err[256], *slash = strrchr(json_path, '/');
         char dir[1024];
-        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - json_path) : 1,
-                 slash ? json_path : ".");
+        if (slash == NULL)
+            snprintf(dir, sizeof(dir), ".");
+        else if (slash == json_path)
+            snprintf(dir, sizeof(dir), "/");
+        else
+            snprintf(dir, sizeof(dir), "%.*s", (int)(slash - json_path), json_path);
         if (text == NULL ||
             results_write_file(dir, slash ? slash + 1 : json_path, text, err, sizeof(err)) < 0) {
             fprintf(stderr, "ipcsim bench: --json: %s\n", text ? err : "out of memory");

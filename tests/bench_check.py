@@ -67,6 +67,12 @@ check("the scratch directory is removed", set(glob.glob("/tmp/ipcsim-bench-*")) 
 left = subprocess.run(["pgrep", "-f", os.path.dirname(ipcsim) + "/apps/"], capture_output=True, text=True)
 check("no app process is left", left.stdout.strip() == "", left.stdout)
 
+# --json with a bare file name writes into the working directory
+p = subprocess.run([ipcsim, "bench", "--n", "100", "--ipc", "sendrecv", "--json", "here.json"],
+                   capture_output=True, text=True, cwd=work, timeout=600)
+check("--json here.json writes into the working directory",
+      p.returncode == 0 and os.path.exists(os.path.join(work, "here.json")), p.stderr)
+
 # SIGINT in a raw figure and in a simulated run: exit 130, nothing written,
 # no scratch directory and no process left
 import signal
