@@ -61,6 +61,9 @@ struct ipcsim_mbox {
     _Alignas(64) _Atomic uint32_t rep_seq; /* bumped after rep is written; futex */
     _Atomic uint32_t app_sleeping;         /* 1: the app waits in futex */
     _Atomic uint32_t op_tail;              /* operation marks read; futex */
+    _Atomic uint32_t blocked;              /* 1: another app runs now; its answer
+                                              is not coming soon (the app clears
+                                              it when it posts) */
     _Alignas(64) struct ipcsim_msg req;
     _Alignas(64) struct ipcsim_msg rep;
     /* operation marks, in order: entry i % IPCSIM_MBOX_OPS for i in
@@ -152,10 +155,11 @@ static inline struct ipcsim_mbox_spin ipcsim_mbox_spin_default(bool app)
     return app ? ipcsim_mbox_spin_for(v[0], v[1]) : ipcsim_mbox_spin_for(v[2], 0);
 }
 
-/* Polls *word until it differs from old, within the policy's counts.
- * Returns true if it moved (with acquire order). */
+/* Polls *word until it differs from old, within the policy's counts; the
+ * busy part ends early once *blocked (if given) is set. Returns true if it
+ * moved (with acquire order). */
 static inline bool ipcsim_mbox_poll(_Atomic uint32_t *word, uint32_t old,
-                                    const struct ipcsim_mbox_spin *p)
+                                    const struct ipcsim_mbox_spin *p, _Atomic uint32_t *blocked)
 {
     if (atomic_load_explicit(word, memory_order_acquire) != old)
         return true;
@@ -163,6 +167,8 @@ static inline bool ipcsim_mbox_poll(_Atomic uint32_t *word, uint32_t old,
         ipcsim_mbox_pause();
         if (atomic_load_explicit(word, memory_order_relaxed) != old)
             return atomic_load_explicit(word, memory_order_acquire) != old;
+        if (blocked && atomic_load_explicit(blocked, memory_order_relaxed))
+            break; /* give the CPU to the app that runs instead */
     }
     for (uint32_t i = 0; i < p->yields; i++) {
         sched_yield();
@@ -181,9 +187,9 @@ static inline long ipcsim_futex(_Atomic uint32_t *word, int op, uint32_t val)
  * and sleeps in futex. Returns the new value. Async-signal-safe. */
 static inline uint32_t ipcsim_mbox_wait(_Atomic uint32_t *word, uint32_t old,
                                         _Atomic uint32_t *sleeping,
-                                        const struct ipcsim_mbox_spin *p)
+                                        const struct ipcsim_mbox_spin *p, _Atomic uint32_t *blocked)
 {
-    if (!ipcsim_mbox_poll(word, old, p)) {
+    if (!ipcsim_mbox_poll(word, old, p, blocked)) {
         for (;;) {
             atomic_store_explicit(sleeping, 1, memory_order_seq_cst);
             if (atomic_load_explicit(word, memory_order_seq_cst) != old)

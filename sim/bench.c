@@ -99,7 +99,7 @@ static void figure_set(struct figure *f, uint64_t *v, size_t n)
 static bool raw_kernel_wait(struct ipcsim_mbox *mb, uint32_t seen, int sock,
                             const struct ipcsim_mbox_spin *kspin)
 {
-    while (!ipcsim_mbox_poll(&mb->req_seq, seen, kspin)) {
+    while (!ipcsim_mbox_poll(&mb->req_seq, seen, kspin, NULL)) {
         atomic_store_explicit(&mb->kern_sleeping, 1, memory_order_seq_cst);
         if (atomic_load_explicit(&mb->req_seq, memory_order_seq_cst) != seen)
             break;
@@ -125,12 +125,13 @@ static uint32_t raw_app_exchange(struct ipcsim_mbox *mb, const struct ipcsim_msg
                                  int sock, const struct ipcsim_mbox_spin *spin)
 {
     mb->req = *m;
+    atomic_store_explicit(&mb->blocked, 0, memory_order_relaxed);
     if (ipcsim_mbox_post(&mb->req_seq, &mb->kern_sleeping)) {
         struct ipcsim_msg bell = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, 0);
         if (send(sock, &bell, sizeof(bell), MSG_NOSIGNAL) < 0)
             _exit(3);
     }
-    return ipcsim_mbox_wait(&mb->rep_seq, rep, &mb->app_sleeping, spin);
+    return ipcsim_mbox_wait(&mb->rep_seq, rep, &mb->app_sleeping, spin, &mb->blocked);
 }
 
 static void raw_client(struct ipcsim_mbox *mb, int sock, size_t n, uint64_t *samples,
@@ -242,9 +243,10 @@ static int raw_relay(size_t n, const struct ipcsim_mbox_spin *app,
         struct ipcsim_mbox *mb = &a->mb[1];
         uint32_t rep = 0;
         for (size_t i = 0; i < WARMUP + n; i++) {
-            rep = ipcsim_mbox_wait(&mb->rep_seq, rep, &mb->app_sleeping, app);
+            rep = ipcsim_mbox_wait(&mb->rep_seq, rep, &mb->app_sleeping, app, &mb->blocked);
             mb->req = mb->rep;
             mb->req.type = IPCSIM_MSG_SYSCALL;
+            atomic_store_explicit(&mb->blocked, 0, memory_order_relaxed);
             if (ipcsim_mbox_post(&mb->req_seq, &mb->kern_sleeping)) {
                 struct ipcsim_msg bell = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, 0);
                 if (send(sb[1], &bell, sizeof(bell), MSG_NOSIGNAL) < 0)
@@ -261,10 +263,13 @@ static int raw_relay(size_t n, const struct ipcsim_mbox_spin *app,
         done = !bench_signal && raw_kernel_wait(&a->mb[0], seen_a++, sa[0], kern);
         struct ipcsim_msg m = a->mb[0].req;
         m.type = IPCSIM_MSG_UPCALL;
+        /* as the simulator does when it runs another app */
+        atomic_store_explicit(&a->mb[0].blocked, 1, memory_order_relaxed);
         raw_kernel_answer(&a->mb[1], &m);
         done = done && raw_kernel_wait(&a->mb[1], seen_b++, sb[0], kern);
         m = a->mb[1].req;
         m.type = IPCSIM_MSG_RETURN;
+        atomic_store_explicit(&a->mb[1].blocked, 1, memory_order_relaxed);
         raw_kernel_answer(&a->mb[0], &m);
     }
     bool ok = reap(pids, 2, done);

@@ -117,6 +117,7 @@ struct runner {
     uv_idle_t pump;                /* mailbox: polls the running app's requests */
     struct ipcsim_mbox_spin kspin; /* how long it polls before it sleeps */
     uint64_t messages;
+    int last_request;         /* app whose request was handled last, -1 if none */
     double t0, first_start_s; /* host: run start, and when the first app started */
     struct run_finding *findings;
     size_t n_findings;
@@ -530,6 +531,13 @@ static void mailbox_answer(struct host_proc *hp, struct ipcsim_msg *m)
     }
     mb->rep = *m;
     atomic_store_explicit(&mb->kern_sleeping, 0, memory_order_relaxed);
+    /* the app whose request came last waits for an answer that is not
+     * coming soon: it stops busy-polling and lets this one have the CPU */
+    if (r->last_request >= 0 && r->last_request != hp->app->index) {
+        struct host_proc *prev = r->apps[r->last_request].hp;
+        if (prev != NULL && prev->mb != NULL)
+            atomic_store_explicit(&prev->mb->blocked, 1, memory_order_relaxed);
+    }
     if (ipcsim_mbox_post(&mb->rep_seq, &mb->app_sleeping))
         ipcsim_mbox_wake(&mb->rep_seq);
     uv_idle_start(&r->pump, mailbox_pump);
@@ -1038,6 +1046,7 @@ static void handle_message(struct host_proc *hp, const struct ipcsim_msg *m, siz
         return;
     }
     r->awaiting = false;
+    r->last_request = a->index;
     uv_timer_stop(&r->watchdog);
     int rc;
     if (r->opt->trace && d.kind == RUN_MSG_SYSCALL)
@@ -1187,7 +1196,7 @@ static void mailbox_pump(uv_idle_t *h)
         }
         if (mailbox_take(r, hp))
             continue;
-        if (ipcsim_mbox_poll(&hp->mb->req_seq, hp->req_seen, &r->kspin))
+        if (ipcsim_mbox_poll(&hp->mb->req_seq, hp->req_seen, &r->kspin, NULL))
             continue;
         mailbox_ops(hp); /* an app with a full ring waits for room */
         if (hp->gone)
@@ -1531,6 +1540,7 @@ int run_scenario(const struct scn_scenario *s, const struct run_options *opt,
     r->res = res;
     r->n = s->n_apps;
     r->running = -1;
+    r->last_request = -1;
     r->sram_fd = r->flash_fd = -1;
     /* the CLI's --host-timeout wins, then the scenario's watchdog_ms */
     r->watchdog_ms =

@@ -107,6 +107,7 @@ static void shim_mb_exchange(const struct ipcsim_msg *m, struct ipcsim_msg *repl
 {
     struct ipcsim_mbox *mb = shim_mb;
     mb->req = *m;
+    atomic_store_explicit(&mb->blocked, 0, memory_order_relaxed);
     if (ipcsim_mbox_post(&mb->req_seq, &mb->kern_sleeping)) {
         /* like every message, outside simulated memory (the app's stack
          * may be on a page the host cannot hand to the kernel) */
@@ -114,7 +115,8 @@ static void shim_mb_exchange(const struct ipcsim_msg *m, struct ipcsim_msg *repl
         *bell = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, m->seq);
         shim_sock_send(bell);
     }
-    shim_mb_rep = ipcsim_mbox_wait(&mb->rep_seq, shim_mb_rep, &mb->app_sleeping, &shim_mb_spin);
+    shim_mb_rep =
+        ipcsim_mbox_wait(&mb->rep_seq, shim_mb_rep, &mb->app_sleeping, &shim_mb_spin, &mb->blocked);
     struct ipcsim_msg *io = shim_io_buf();
     io[1] = mb->rep;
     if (ipcsim_msg_check(&io[1], sizeof(io[1])) != NULL)
@@ -152,7 +154,7 @@ static void shim_mb_mark(const struct ipcsim_msg *m)
         /* full: the simulator empties the ring while it waits for this
          * app's next request; make sure it looks, then wait for it */
         shim_mb_ring();
-        ipcsim_mbox_wait(&mb->op_tail, tail, &mb->app_sleeping, &shim_mb_spin);
+        ipcsim_mbox_wait(&mb->op_tail, tail, &mb->app_sleeping, &shim_mb_spin, NULL);
     }
     mb->ops[head % IPCSIM_MBOX_OPS] =
         (struct ipcsim_mbox_op){(uint32_t)m->a[0], (uint32_t)m->a[1], (uint32_t)m->a[2], 0};
