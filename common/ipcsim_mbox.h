@@ -116,7 +116,8 @@ static inline int ipcsim_mbox_cpus(void)
 }
 
 /* Counts for polling about spin_ns, then yielding about yield_ns, measured
- * on this machine (about 0.1 ms; call it where clocks may be read). */
+ * on this machine (about 0.1 ms; call it where clocks may be read); at
+ * least one of each that is asked for. */
 static inline struct ipcsim_mbox_spin ipcsim_mbox_spin_for(uint64_t spin_ns, uint64_t yield_ns)
 {
     struct ipcsim_mbox_spin p = {0, 0};
@@ -126,6 +127,8 @@ static inline struct ipcsim_mbox_spin ipcsim_mbox_spin_for(uint64_t spin_ns, uin
             ipcsim_mbox_pause();
         uint64_t per = (ipcsim_mbox_now_ns() - t0) / 1000 + 1; /* ns per pause */
         p.spins = (uint32_t)(spin_ns / per < UINT32_MAX ? spin_ns / per : UINT32_MAX);
+        if (p.spins == 0)
+            p.spins = 1;
     }
     if (yield_ns) {
         uint64_t t0 = ipcsim_mbox_now_ns();
@@ -133,6 +136,8 @@ static inline struct ipcsim_mbox_spin ipcsim_mbox_spin_for(uint64_t spin_ns, uin
             sched_yield();
         uint64_t per = (ipcsim_mbox_now_ns() - t0) / 20 + 1;
         p.yields = (uint32_t)(yield_ns / per < UINT32_MAX ? yield_ns / per : UINT32_MAX);
+        if (p.yields == 0)
+            p.yields = 1; /* measured on a busy CPU, one yield took longer */
     }
     return p;
 }
