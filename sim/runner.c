@@ -299,6 +299,7 @@ static void host_gone(struct host_proc *hp, enum km_fault_kind kind, const char 
 static void host_readable(uv_poll_t *h, int status, int events);
 static bool mailbox_take(struct runner *r, struct host_proc *hp);
 static void mailbox_ops(struct host_proc *hp);
+static bool awaited(const struct runner *r, const struct host_proc *hp);
 
 /* The app's process is gone (its channel closed or it exited). What it
  * sent before it went is handled first, in order: the rest of its socket,
@@ -315,8 +316,7 @@ static void host_died(struct host_proc *hp, bool drain_socket)
     }
     struct app_host *a = hp->app;
     struct runner *r = a->r;
-    if (!hp->gone && hp->mb != NULL && r->started && !r->finished && r->running == a->index &&
-        r->awaiting && !a->pending_dispatch)
+    if (hp->mb != NULL && r->started && !a->pending_dispatch && awaited(r, hp))
         mailbox_take(r, hp);
     host_gone(hp, KM_FAULT_DIED, HOST_DIED_REASON);
 }
@@ -1152,6 +1152,15 @@ static void mailbox_ops(struct host_proc *hp)
         ipcsim_mbox_wake(&mb->op_tail);
 }
 
+/* Is hp still the live process of the running app, whose request the
+ * runner waits for? (Handling an earlier message may have faulted it or
+ * moved on.) */
+static bool awaited(const struct runner *r, const struct host_proc *hp)
+{
+    return !hp->gone && !r->finished && r->running >= 0 && r->awaiting &&
+           r->apps[r->running].hp == hp;
+}
+
 /* Takes the running app's request if there is one: true if it was handled
  * (or the app was faulted for a bad one). */
 static bool mailbox_take(struct runner *r, struct host_proc *hp)
@@ -1168,12 +1177,11 @@ static bool mailbox_take(struct runner *r, struct host_proc *hp)
     /* operation marks, then socket messages (FAULT) sent before this
      * request come first */
     mailbox_ops(hp);
-    if (hp->gone || r->finished || r->running < 0 || !r->awaiting || r->apps[r->running].hp != hp)
+    if (!awaited(r, hp))
         return true;
     if (atomic_load_explicit(&mb->sock_sent, memory_order_relaxed) != hp->sock_read) {
         host_readable(&hp->poll, 0, UV_READABLE);
-        if (hp->gone || r->finished || r->running < 0 || !r->awaiting ||
-            r->apps[r->running].hp != hp)
+        if (!awaited(r, hp))
             return true;
     }
     struct ipcsim_msg m;

@@ -103,18 +103,23 @@ static struct ipcsim_mbox *shim_mb;
 static uint32_t shim_mb_rep; /* the last answer's sequence number */
 static struct ipcsim_mbox_spin shim_mb_spin;
 
+/* Wakes a simulator that stopped polling: a DOORBELL on the socket, built
+ * like every message outside simulated memory (the app's stack may be on
+ * a page the host cannot hand to the kernel). */
+static void shim_mb_bell(uint32_t seq)
+{
+    struct ipcsim_msg *bell = &shim_io_buf()[3];
+    *bell = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, seq);
+    shim_sock_send(bell);
+}
+
 static void shim_mb_exchange(const struct ipcsim_msg *m, struct ipcsim_msg *reply)
 {
     struct ipcsim_mbox *mb = shim_mb;
     mb->req = *m;
     atomic_store_explicit(&mb->blocked, 0, memory_order_relaxed);
-    if (ipcsim_mbox_post(&mb->req_seq, &mb->kern_sleeping)) {
-        /* like every message, outside simulated memory (the app's stack
-         * may be on a page the host cannot hand to the kernel) */
-        struct ipcsim_msg *bell = &shim_io_buf()[3];
-        *bell = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, m->seq);
-        shim_sock_send(bell);
-    }
+    if (ipcsim_mbox_post(&mb->req_seq, &mb->kern_sleeping))
+        shim_mb_bell(m->seq);
     shim_mb_rep =
         ipcsim_mbox_wait(&mb->rep_seq, shim_mb_rep, &mb->app_sleeping, &shim_mb_spin, &mb->blocked);
     struct ipcsim_msg *io = shim_io_buf();
@@ -136,11 +141,8 @@ static void shim_mb_send(const struct ipcsim_msg *m)
 static void shim_mb_ring(void)
 {
     atomic_thread_fence(memory_order_seq_cst); /* the ring's state before the look */
-    if (atomic_load_explicit(&shim_mb->kern_sleeping, memory_order_seq_cst)) {
-        struct ipcsim_msg *bell = &shim_io_buf()[3];
-        *bell = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, 0);
-        shim_sock_send(bell);
-    }
+    if (atomic_load_explicit(&shim_mb->kern_sleeping, memory_order_seq_cst))
+        shim_mb_bell(0);
 }
 
 static void shim_mb_mark(const struct ipcsim_msg *m)

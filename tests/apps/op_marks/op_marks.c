@@ -8,6 +8,9 @@
  *            10 cycles; a share end without a begin; a serve left open
  *            at exit
  *   garbage  a mark of an operation kind that does not exist
+ *   burst    200 empty notify operations (400 marks) with no syscall
+ *            between them: more than the mailbox's ring of 64 holds, so
+ *            the app must wait for room while the simulator empties it
  *   copy     one call around a declared copy of 1000 bytes
  *            (ipcsim_compute_copy), one around a declared copy of 0
  */
@@ -33,6 +36,14 @@ int main(int argc, char **argv)
         printf("about to send a bad mark\n");
         ipcsim_op_begin((enum ipcsim_op)99);
         printf("still alive?\n");
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "burst") == 0) {
+        for (int i = 0; i < 200; i++) {
+            ipcsim_op_begin(IPCSIM_OP_KIND_NOTIFY);
+            ipcsim_op_end(IPCSIM_OP_KIND_NOTIFY, 0);
+        }
+        printf("burst done\n");
         return 0;
     }
     if (argc > 1 && strcmp(argv[1], "copy") == 0) {
