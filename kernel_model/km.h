@@ -349,6 +349,7 @@ enum km_event_kind {
     KM_EV_NOTICE,    /* something a user should see that upstream keeps
                         silent (an IPC window the MPU refused, ignored) */
     KM_EV_IPC,       /* IPC: a message queued, delivered or dropped */
+    KM_EV_DISCOVER,  /* IPC: a registry lookup found a process */
 };
 
 /* What became of an IPC message (KM_EV_IPC): a legacy notification, a
@@ -361,6 +362,36 @@ enum km_ipc_phase {
     KM_IPC_DELIVERED, /* it reached the target (the upcall was scheduled) */
     KM_IPC_DROPPED,   /* it never will (see .why) */
 };
+
+/* Why a design may drop a message it accepted: every reason the model
+ * reports (km_event.u.ipc.why) has a rule, listed with the design's
+ * delivery promises in docs/ipc-designs.md#delivery-promises. `ipcsim
+ * fuzz` holds each drop in a trace to its rule ("no message is lost"). */
+enum km_ipc_excuse {
+    KM_IPC_RECEIVER_ENDED, /* the incarnation it was sent to ended (terminated,
+                              restarted) before taking it */
+    KM_IPC_SENDER_ENDED,   /* the sender's incarnation ended before delivery */
+    KM_IPC_WITHDRAWN,      /* a command withdrew it: the sender cancelled or
+                              abandoned it, or the receiver stopped taking requests */
+    KM_IPC_REFUSED,        /* dropped at once, as the design specifies: the
+                              sender is told, or the upstream design drops it
+                              silently too */
+};
+
+struct km_ipc_drop_rule {
+    const char *design; /* "legacy", "draft" (relay, share), "sendrecv" */
+    const char *op;     /* km_event.u.ipc.op */
+    const char *why;    /* km_event.u.ipc.why */
+    enum km_ipc_excuse excuse;
+};
+
+/* The rule for a dropped message of kind `op` with reason `why`; NULL if
+ * the model has none (the kernel model's tests fail on such a drop). */
+const struct km_ipc_drop_rule *km_ipc_drop_rule(const char *op, const char *why);
+/* Every rule, *n of them, for documentation and tests. */
+const struct km_ipc_drop_rule *km_ipc_drop_rules(size_t *n);
+/* "receiver ended", "sender ended", "withdrawn", "refused". */
+const char *km_ipc_excuse_name(enum km_ipc_excuse e);
 
 struct km_event {
     enum km_event_kind kind;
@@ -406,6 +437,10 @@ struct km_event {
             uint32_t bytes;     /* payload bytes the kernel copied (0 if none) */
             const char *why;    /* KM_IPC_DROPPED: static reason; else NULL */
         } ipc;
+        struct {
+            int found;       /* process index the lookup of .proc found */
+            const char *how; /* static: "name", "package" (the registry) */
+        } discover;
     } u;
 };
 

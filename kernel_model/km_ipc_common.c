@@ -69,6 +69,65 @@ void km_ipc_event(struct km_kernel *k, enum km_ipc_phase phase, int sender, int 
     km_emit(k, &ev);
 }
 
+/* Every reason a capsule drops a message for, with what excuses it. The
+ * strings are the capsules' own (km_ipc_legacy.c, km_ipc_relay.c,
+ * km_ipc_sendrecv.c, km_ipc_mailbox.c); docs/ipc-designs.md#delivery-promises
+ * says the same in prose. */
+static const struct km_ipc_drop_rule drop_rules[] = {
+    /* legacy: discarded with the target's task queue (process_standard.rs
+     * terminate() and reset() empty it) */
+    {"legacy", "service", "target restarted", KM_IPC_RECEIVER_ENDED},
+    {"legacy", "client", "target restarted", KM_IPC_RECEIVER_ENDED},
+    {"legacy", "service", "target terminated", KM_IPC_RECEIVER_ENDED},
+    {"legacy", "client", "target terminated", KM_IPC_RECEIVER_ENDED},
+    /* legacy, at delivery (capsules/core/src/ipc.rs schedule_upcall):
+     * the sender's ProcessId is stale, the notify named the notifier, or
+     * a grant cannot be entered; the sender was told SUCCESS and never
+     * hears */
+    {"legacy", "service", "sender restarted or gone", KM_IPC_SENDER_ENDED},
+    {"legacy", "client", "sender restarted or gone", KM_IPC_SENDER_ENDED},
+    {"legacy", "service", "notify to itself", KM_IPC_REFUSED},
+    {"legacy", "client", "notify to itself", KM_IPC_REFUSED},
+    {"legacy", "service", "target grant unavailable", KM_IPC_REFUSED},
+    {"legacy", "client", "target grant unavailable", KM_IPC_REFUSED},
+    {"legacy", "service", "sender grant unavailable", KM_IPC_REFUSED},
+    {"legacy", "client", "sender grant unavailable", KM_IPC_REFUSED},
+    /* relay (and share's requests): a waiting request */
+    {"draft", "request", "cancelled by the client", KM_IPC_WITHDRAWN},
+    {"draft", "request", "cleared by the client's own disable", KM_IPC_WITHDRAWN},
+    {"draft", "request", "server disabled requests", KM_IPC_WITHDRAWN},
+    {"draft", "request", "client terminated", KM_IPC_SENDER_ENDED},
+    {"draft", "request", "server terminated", KM_IPC_RECEIVER_ENDED},
+    /* sendrecv: a send not yet received; a reply Hubris ignores */
+    {"sendrecv", "send", "abandoned by the sender", KM_IPC_WITHDRAWN},
+    {"sendrecv", "send", "sender died", KM_IPC_SENDER_ENDED},
+    {"sendrecv", "send", "server died", KM_IPC_RECEIVER_ENDED},
+    {"sendrecv", "reply", "client restarted, gone or not waiting for this reply", KM_IPC_REFUSED},
+    /* mailbox: no room; the sender gets SIZE, the receiver a SIZE upcall */
+    {"draft", "message", "no room in the receiver's slice", KM_IPC_REFUSED},
+};
+
+const struct km_ipc_drop_rule *km_ipc_drop_rule(const char *op, const char *why)
+{
+    for (size_t i = 0; op != NULL && why != NULL && i < sizeof(drop_rules) / sizeof(drop_rules[0]);
+         i++)
+        if (strcmp(drop_rules[i].op, op) == 0 && strcmp(drop_rules[i].why, why) == 0)
+            return &drop_rules[i];
+    return NULL;
+}
+
+const struct km_ipc_drop_rule *km_ipc_drop_rules(size_t *n)
+{
+    *n = sizeof(drop_rules) / sizeof(drop_rules[0]);
+    return drop_rules;
+}
+
+const char *km_ipc_excuse_name(enum km_ipc_excuse e)
+{
+    static const char *const names[] = {"receiver ended", "sender ended", "withdrawn", "refused"};
+    return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
+}
+
 bool km_ipc_copy(struct km_kernel *k, struct km_process *into, uint32_t dst, uint32_t src,
                  uint32_t len)
 {

@@ -73,6 +73,11 @@ static void reg_discovered(struct km_kernel *k, struct km_process *p, uint32_t d
     }
     uint64_t id = km_ipc_id(found);
     (void)km_schedule_upcall(k, p, driver, REG_UP_DISCOVER, 0, (uint32_t)id, (uint32_t)(id >> 32));
+    /* who found whom: `ipcsim fuzz` counts it as the two talking */
+    struct km_event ev = {.kind = KM_EV_DISCOVER, .time = k->now, .proc = p->index};
+    ev.u.discover.found = found->index;
+    ev.u.discover.how = driver == REG_NAME_NUM ? "name" : "package";
+    km_emit(k, &ev);
 }
 
 /* A registry's handler for command 1 (register) or 2 (discover), given the

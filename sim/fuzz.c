@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "delivery.h"
 #include "jobs.h"
 #include "results.h"
 #include "scenario.h"
@@ -235,6 +236,35 @@ static struct pair *pair_of(struct pairs *ps, int from, int to, const char *kind
     return p;
 }
 
+/* Feeds one IPC trace event (category "ipc", phase ph, name n, on app
+ * `app`'s call track) to the lost-message checks. */
+static void feed_delivery(struct dlv *dv, const struct fz_obs *o, const cJSON *e, const char *ph,
+                          const char *n, int app, double ns)
+{
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(e, "args");
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(args, "kind");
+    const char *k = cJSON_IsString(kind) ? kind->valuestring : "";
+    if (strcmp(ph, "s") == 0) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        const cJSON *to = cJSON_GetObjectItemCaseSensitive(args, "to");
+        if (cJSON_IsNumber(id) && cJSON_IsString(to))
+            dlv_queued(dv, id->valuedouble, app, app_index(o, to->valuestring), k, ns);
+        return;
+    }
+    if (strcmp(ph, "i") != 0)
+        return;
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(args, "from");
+    const cJSON *flow = cJSON_GetObjectItemCaseSensitive(args, "flow");
+    int sender = cJSON_IsString(from) ? app_index(o, from->valuestring) : -1;
+    double fid = cJSON_IsNumber(flow) ? flow->valuedouble : 0;
+    if (strcmp(n, "ipc delivered") == 0) {
+        dlv_delivered(dv, fid, sender, app, k, ns);
+    } else if (strcmp(n, "ipc dropped") == 0) {
+        const cJSON *why = cJSON_GetObjectItemCaseSensitive(args, "why");
+        dlv_dropped(dv, fid, sender, app, k, cJSON_IsString(why) ? why->valuestring : "", ns);
+    }
+}
+
 /* The trace: app tracks, IPC flows (who talked to whom; every flow that
  * ends began, and ends once), process starts (identifiers never reused),
  * successful calls and the apps' stops, for the resume bound. */
@@ -248,9 +278,9 @@ static void read_trace(const char *path, struct fz_obs *o)
         return;
     }
     const cJSON *ev = cJSON_IsArray(t) ? t : cJSON_GetObjectItemCaseSensitive(t, "traceEvents");
-    int tid_app[4096];
+    int tid_app[4096], tid_state[4096]; /* app of a call track, of a state track */
     for (size_t i = 0; i < sizeof(tid_app) / sizeof(tid_app[0]); i++)
-        tid_app[i] = -1;
+        tid_app[i] = tid_state[i] = -1;
     const cJSON *e;
     cJSON_ArrayForEach(e, ev)
     {
@@ -262,10 +292,27 @@ static void read_trace(const char *path, struct fz_obs *o)
             const cJSON *an = cJSON_GetObjectItemCaseSensitive(
                 cJSON_GetObjectItemCaseSensitive(e, "args"), "name");
             int t_ = (int)tid->valuedouble;
-            if (cJSON_IsString(an) && t_ >= 0 && t_ < 4096)
+            if (cJSON_IsString(an) && t_ >= 0 && t_ < 4096) {
                 tid_app[t_] = app_index(o, an->valuestring);
+                size_t l = strlen(an->valuestring);
+                char app[SCN_NAME_MAX + 8];
+                if (l > 6 && l - 6 < sizeof(app) &&
+                    strcmp(an->valuestring + l - 6, " state") == 0) {
+                    memcpy(app, an->valuestring, l - 6);
+                    app[l - 6] = '\0';
+                    tid_state[t_] = app_index(o, app);
+                }
+            }
         }
     }
+    /* the lost-message checks need every event: not on a truncated trace */
+    const cJSON *other = cJSON_GetObjectItemCaseSensitive(t, "otherData");
+    const cJSON *trunc = cJSON_GetObjectItemCaseSensitive(other, "truncated");
+    const cJSON *end_us = cJSON_GetObjectItemCaseSensitive(other, "end_us");
+    const char *names[FZ_APPS_MAX];
+    for (size_t i = 0; i < o->n; i++)
+        names[i] = o->apps[i].name;
+    struct dlv *dv = cJSON_IsTrue(trunc) ? NULL : dlv_new(o->n, names);
     struct flow {
         double id;
         int from, ends;
@@ -293,6 +340,14 @@ static void read_trace(const char *path, struct fz_obs *o)
         const char *c = cJSON_IsString(cat) ? cat->valuestring : "";
         const char *n = cJSON_IsString(name) ? name->valuestring : "";
         const cJSON *args = cJSON_GetObjectItemCaseSensitive(e, "args");
+        if (strcmp(ph->valuestring, "B") == 0 && strcmp(c, "state") == 0) {
+            int sa = t_ >= 0 && t_ < 4096 ? tid_state[t_] : -1;
+            if (dv && sa >= 0)
+                dlv_state(dv, sa, n, ns);
+            continue;
+        }
+        if (dv && strcmp(c, "ipc") == 0)
+            feed_delivery(dv, o, e, ph->valuestring, n, app, ns);
         if ((strcmp(ph->valuestring, "s") == 0 || strcmp(ph->valuestring, "f") == 0) &&
             strcmp(c, "ipc") == 0) {
             const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
@@ -352,9 +407,19 @@ static void read_trace(const char *path, struct fz_obs *o)
                          cJSON_IsString(kind) ? kind->valuestring : "?",
                          sender >= 0 ? o->apps[sender].name : "nobody",
                          (unsigned long long)pp->sent);
+        } else if (strcmp(ph->valuestring, "i") == 0 && strcmp(c, "ipc") == 0 &&
+                   strcmp(n, "ipc discovered") == 0 && app >= 0) {
+            /* finding a server in a registry is talking to it: the lookup's
+             * outcome depends on that server being there */
+            const cJSON *found = cJSON_GetObjectItemCaseSensitive(args, "found");
+            int f = cJSON_IsString(found) ? app_index(o, found->valuestring) : -1;
+            if (f >= 0)
+                o->talk[app][f] = o->talk[f][app] = true;
         } else if (strcmp(c, "process") == 0 && app >= 0) {
             if (strcmp(n, "start") == 0) {
                 const cJSON *pid = cJSON_GetObjectItemCaseSensitive(args, "process_id");
+                if (dv && cJSON_IsNumber(pid))
+                    dlv_started(dv, app, pid->valuedouble, ns);
                 if (cJSON_IsNumber(pid)) {
                     for (size_t i = 0; i < nids; i++)
                         if (ids[i].id == pid->valuedouble && !o->violation[0])
@@ -381,6 +446,14 @@ static void read_trace(const char *path, struct fz_obs *o)
             if (cJSON_IsNumber(st) && st->valuedouble == 0)
                 times_add(&o->ok_calls[app], ns);
         }
+    }
+    if (dv) {
+        const cJSON *why = cJSON_GetObjectItemCaseSensitive(other, "end_reason");
+        dlv_finish(dv, cJSON_IsNumber(end_us) ? end_us->valuedouble * 1000.0 : 0,
+                   cJSON_IsString(why) && strcmp(why->valuestring, "panic") == 0);
+        if (dlv_violation(dv)[0] && !o->violation[0])
+            snprintf(o->violation, sizeof(o->violation), "%s", dlv_violation(dv));
+        dlv_free(dv);
     }
     free(flows);
     free(pairs.v);

@@ -1399,6 +1399,7 @@ static void on_km_event(void *ctx, const struct km_event *ev)
         break;
     case KM_EV_STATE:
     case KM_EV_IPC:
+    case KM_EV_DISCOVER:
         break;
     }
 }

@@ -581,11 +581,14 @@ static void ipc_event(struct trace *t, uint64_t ns, const struct km_event *ev)
     }
     bool delivered = ev->u.ipc.phase == KM_IPC_DELIVERED;
     struct flow *fl = flow_find(t, s, g, flow_name(ev->u.ipc.op));
+    uint64_t id = fl && fl->written ? fl->id : 0; /* 0: no flow in the trace */
     if (fl)
         flow_finish(t, fl, ns, delivered ? "delivered" : "dropped");
     if (instant(t, "ipc", delivered ? "ipc delivered" : "ipc dropped", ns, call_tid(g), false)) {
         arg_str(t, "kind", kind);
         arg_str(t, "from", t->apps[s].name);
+        if (id)
+            arg_u64(t, "flow", id);
         if (!delivered)
             arg_str(t, "why", ev->u.ipc.why);
         ev_close(t);
@@ -672,6 +675,14 @@ void trace_km_event(struct trace *t, const struct km_event *ev)
         break;
     case KM_EV_IPC:
         ipc_event(t, ns, ev);
+        break;
+    case KM_EV_DISCOVER:
+        if (p >= 0 && app_ok(t, ev->u.discover.found) &&
+            instant(t, "ipc", "ipc discovered", ns, tid, false)) {
+            arg_str(t, "found", t->apps[ev->u.discover.found].name);
+            arg_str(t, "by", ev->u.discover.how);
+            ev_close(t);
+        }
         break;
     }
 }

@@ -13,6 +13,13 @@
   fault on the server, and --replay reproduces it; the written schedule
   holds on the capsule without the bug, and so does the whole campaign on
   the same scenario without it, whose fault-free reference is the same;
+- the planted design bug also loses a request that waits when its server
+  ends: the lost-message invariant finds it;
+- isolation: a hang under the cooperative scheduler stops an app that
+  talks to nobody (tests/fuzz/isolation_cooperative.json: found, shrunk
+  to the one hang, replayed); under round robin nothing is found; a client
+  whose registry lookup fails because its server is gone is not reported
+  (tests/fuzz/isolation_registry.json: a lookup is talking);
 - on a healthy scenario (a reliable client, its server and an unrelated
   ticker) it finds nothing, with every default fault kind on every app;
 - the same campaign gives the same bytes; --shard 1/2 and 2/2 together
@@ -86,11 +93,16 @@ for i in (1, 2):
     runs |= mine
 check("shards 1/2 and 2/2: the whole campaign", runs == set(found), "%s vs %s" % (runs, found))
 
-# a design with a planted bug: Relay Request hands a restarted server the
-# request its earlier incarnation took, so the server receives it twice
+# a design with a planted bug: Relay Request matches a waiting client to
+# its server by process slot, so a restarted server is handed the request
+# its earlier incarnation took (delivered twice), and a request still
+# waiting when the server ended is neither dropped nor reported (lost)
 dargs = ["--runs", "8", "--seed", "3", "--kinds", "crash,kill,restart", "--apps", "server",
          "--max-faults", "3"]
-DELIVERY = r"delivery: server received (\d+) request messages from client, which sent (\d+)"
+TWICE = r"delivery: server received (\d+) request messages from client, which sent (\d+)"
+LOST = (r"lost: a request message from client to server \(process id \d+\), queued at [\d.]+ ms, "
+        r"was neither delivered nor dropped when that incarnation ended")
+DELIVERY = "(?:%s|%s)" % (TWICE, LOST)
 
 
 def without_bug(path, to):
@@ -108,10 +120,12 @@ d = fuzz(design, *dargs, "--out", out)
 # exit 0 would mean the bug never reached the capsule (kc->ipc, sim/runner.c)
 check("planted design: exit 1", d.returncode == 1,
       "exit %d: %s%s" % (d.returncode, d.stdout, d.stderr))
-found = re.findall(r"^run (\d+) .*: " + DELIVERY, d.stdout, re.M)
-check("planted design: runs that break the delivery invariant", len(found) >= 2, d.stdout)
+found = re.findall(r"^run (\d+) .*: " + TWICE, d.stdout, re.M)
+check("planted design: runs where a request is delivered twice", len(found) >= 2, d.stdout)
 check("planted design: each one request delivered once too often",
       all(int(got) == int(sent) + 1 for _, got, sent in found), str(found))
+lost = re.findall(r"^run (\d+) .*: " + LOST, d.stdout, re.M)
+check("planted design: runs where a waiting request is lost", len(lost) >= 1, d.stdout)
 files = sorted(n for n in os.listdir(out) if n.startswith("failure-")) if os.path.isdir(out) else []
 check("planted design: reproducing scenarios written", len(files) >= 1, str(files))
 for n in files:
@@ -157,6 +171,38 @@ def reference(campaign):
 ref = reference("design")
 check("planted design: without faults the bug changes nothing (results, trace)",
       ref is not None and ref == reference("design-nobug"))
+
+# isolation: under the cooperative scheduler a hung app keeps the CPU and
+# an app that talks to nobody stops ticking; under round robin it does not
+ISOLATION = (r"isolation: neighbour, which no injected fault hit and which talks to no app that "
+             r"one hit, changed")
+iargs = ["--runs", "3", "--seed", "1", "--kinds", "hang", "--apps", "spinner", "--max-faults", "1"]
+out = os.path.join(work, "isolation")
+i = fuzz(os.path.join(fdir, "isolation_cooperative.json"), *iargs, "--out", out)
+check("isolation, cooperative: exit 1", i.returncode == 1, i.stdout + i.stderr)
+check("isolation, cooperative: runs that break isolation",
+      len(re.findall(r"^run \d+ .*: " + ISOLATION, i.stdout, re.M)) >= 1, i.stdout)
+files = sorted(n for n in os.listdir(out) if n.startswith("failure-")) if os.path.isdir(out) else []
+check("isolation, cooperative: reproducing scenarios written", len(files) >= 1, str(files))
+for n in files:
+    path = os.path.join(out, n)
+    with open(path) as f:
+        faults = json.load(f).get("faults", [])
+    check("%s: shrunk to one hang of spinner" % n,
+          len(faults) == 1 and faults[0]["app"] == "spinner" and faults[0]["kind"] == "hang",
+          json.dumps(faults))
+    r = fuzz("--replay", path, "--out", os.path.join(work, "isolation-replay"))
+    check("%s: --replay reproduces it (exit 1)" % n,
+          r.returncode == 1 and re.search(ISOLATION, r.stdout), r.stdout + r.stderr)
+i = fuzz(os.path.join(fdir, "isolation_round_robin.json"), *iargs, "--out",
+         os.path.join(work, "isolation-rr"))
+check("isolation, round robin: nothing found (exit 0)",
+      i.returncode == 0 and "0 broke an invariant" in i.stdout, i.stdout + i.stderr)
+# finding a server in a registry is talking to it
+r = fuzz("--replay", os.path.join(fdir, "isolation_registry.json"), "--out",
+         os.path.join(work, "isolation-registry"))
+check("isolation: a client whose registry lookup fails because its server is gone is not "
+      "isolated from it (exit 0)", r.returncode == 0, r.stdout + r.stderr)
 
 h = fuzz(healthy, "--runs", "24", "--seed", "11", "--resume", "client=1500", "--out",
          os.path.join(work, "healthy"))

@@ -90,8 +90,15 @@ START_TEST(test_name_register_discover)
     ib_handover(h, 0, 1);
     subscribe_both(h, 1, H_DRV_REG_NAME);
     discover_name(h, 1, "svc.echo", 0, ib_lo(h, 0), 0xBEEF);
+    /* who found whom is reported (KM_EV_DISCOVER: `ipcsim fuzz` counts it
+     * as talking), a lookup that finds nothing is not */
+    ck_assert_uint_eq(h_count(h, KM_EV_DISCOVER, -2), 1);
+    const struct h_event *e = h_event_nth(h, KM_EV_DISCOVER, 1, 0);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->discover_found, 0);
     /* a different name, or a prefix, does not match */
     discover_name(h, 1, "svc.ech", KM_ENODEVICE, 0, 0);
+    ck_assert_uint_eq(h_count(h, KM_EV_DISCOVER, -2), 1);
     h_close(h);
 }
 END_TEST
@@ -269,6 +276,9 @@ START_TEST(test_pkg_register_discover)
     ib_handover(h, 0, 1);
     subscribe_both(h, 1, H_DRV_REG_PKG);
     pkg_discover(h, 1, "org.test.app0", 13, 0, ib_lo(h, 0));
+    const struct h_event *e = h_event_nth(h, KM_EV_DISCOVER, 1, 0);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->discover_found, 0);
     pkg_discover(h, 1, "org.test.app", 12, KM_ENODEVICE, 0);
     pkg_discover(h, 1, "org.test.app0", 14, KM_ENODEVICE, 0); /* with its NUL */
     /* process 2 exists but has not registered */

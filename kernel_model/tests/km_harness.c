@@ -87,6 +87,15 @@ static void h_on_event(void *ctx, const struct km_event *ev)
         e->ipc_op = ev->u.ipc.op;
         e->ipc_why = ev->u.ipc.why;
         e->ipc_bytes = ev->u.ipc.bytes;
+        /* every drop has a delivery-promise rule (docs/ipc-designs.md) */
+        if (ev->u.ipc.phase == KM_IPC_DROPPED)
+            ck_assert_msg(km_ipc_drop_rule(ev->u.ipc.op, ev->u.ipc.why) != NULL,
+                          "a %s dropped for \"%s\" has no km_ipc_drop_rule",
+                          ev->u.ipc.op ? ev->u.ipc.op : "(null)",
+                          ev->u.ipc.why ? ev->u.ipc.why : "(null)");
+        break;
+    case KM_EV_DISCOVER:
+        e->discover_found = ev->u.discover.found;
         break;
     case KM_EV_TERMINATE:
     case KM_EV_RESTART:

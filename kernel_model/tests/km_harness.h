@@ -92,6 +92,7 @@ struct h_event {
     int ipc_sender, ipc_target;   /* KM_EV_IPC */
     const char *ipc_op, *ipc_why; /* KM_EV_IPC (static strings) */
     uint32_t ipc_bytes;           /* KM_EV_IPC */
+    int discover_found;           /* KM_EV_DISCOVER */
 };
 
 struct harness {
