@@ -60,6 +60,18 @@ calls = j.get("ipc_round_trip", {})
 check("JSON round trips for relay and sendrecv only", sorted(calls) == ["relay", "sendrecv"], str(calls))
 check("JSON round trips measured",
       all(c.get("samples", 0) >= 99 and c.get("median_us", 0) > 0 for c in calls.values()), str(calls))
+# each call also gets the raw relay of its own exchanges: the client's and
+# the server's syscalls per call, measured, and a relay making as many
+check("the table has the raw relay of each call's exchanges",
+      p.stdout.count("raw relay of its exchanges (") == 2 and p.stdout.count("x this") == 2)
+same = j.get("raw_relay_same_exchanges", {})
+check("JSON raw relay of the same exchanges for relay and sendrecv",
+      sorted(same) == ["relay", "sendrecv"]
+      and all(f.get("samples", 0) >= 99 and f.get("median_us", 0) > 0 for f in same.values()),
+      str(same))
+check("JSON syscalls per call: a relay call takes more than a null command on each side",
+      all(c.get("client_syscalls", 0) >= 2 and c.get("server_syscalls", 0) >= 2
+          for c in calls.values()), str(calls))
 hs = j.get("host_per_syscall_us", {})
 check("JSON host time per syscall on both transports", hs.get("mailbox", 0) > 0 and hs.get("socket", 0) > 0, str(hs))
 check("JSON resident memory", j.get("app_rss_peak_kib", {}).get("apps_64", 0) > 0, str(j.get("app_rss_peak_kib")))
