@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Runs the misbehaving-app scenarios and checks that each bad app was
 # faulted for the right reason while the simulator went on.
-# Usage: misbehave.sh <ipcsim> <scenario-dir>
+# The scenarios of <mailbox-dir> break the mailbox transport's own rules
+# and run on it (--transport mailbox) whatever IPCSIM_TRANSPORT says.
+# Usage: misbehave.sh <ipcsim> <scenario-dir> <mailbox-dir>
 set -u
 ipcsim=$1
 dir=$2
+mdir=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
-check() { # scenario app expected-substring-of-last_fault
+check() { # scenario app expected-substring-of-last_fault [extra run flags]
   local sc=$1 app=$2 want=$3
-  local out="$tmp/$sc"
-  "$ipcsim" run "$dir/$sc.json" --quiet --host-timeout 1500 --out "$out" >"$tmp/$sc.log" 2>&1
+  shift 3
+  local out="$tmp/$sc" file="$dir/$sc.json"
+  [ -f "$file" ] || file="$mdir/$sc.json"
+  "$ipcsim" run "$file" --quiet --host-timeout 1500 --out "$out" "$@" >"$tmp/$sc.log" 2>&1
   local rc=$?
   local got
   got=$(python3 -c "import json,sys; d=json.load(open('$out/results.json')); print([a for a in d['apps'] if a['name']=='$app'][0]['last_fault'])" 2>/dev/null)
@@ -31,5 +36,8 @@ check misbehave_opmark bad "channel protocol error: malformed operation mark"
 check misbehave_die_mid_syscall dier "app process died outside tock_exit"
 check misbehave_crash_restart crasher "memory fault: write at 0x00000000"
 check misbehave_spin spinner "made no syscall for 1500 ms of host time"
+check misbehave_doorbell_args bad "channel protocol error: DOORBELL with arguments"
+check mbox_ring_overrun bad "channel protocol error: operation marks overran their ring in the mailbox" --transport mailbox
+check mbox_no_wait bad "channel protocol error: app does not wait for its answers" --transport mailbox
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

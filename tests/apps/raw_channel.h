@@ -44,6 +44,9 @@ static inline bool raw_request(const struct ipcsim_msg *m)
         return send(IPCSIM_FD_CHANNEL, m, sizeof(*m), MSG_DONTWAIT | MSG_NOSIGNAL) ==
                (ssize_t)sizeof(*m);
     mb->req = *m;
+    /* as the shim posts: the simulator sets it again when it answers
+     * another app after taking this request */
+    atomic_store_explicit(&mb->blocked, 0, memory_order_relaxed);
     if (ipcsim_mbox_post(&mb->req_seq, &mb->kern_sleeping)) {
         struct ipcsim_msg bell = ipcsim_msg_make(IPCSIM_MSG_DOORBELL, 0);
         return send(IPCSIM_FD_CHANNEL, &bell, sizeof(bell), MSG_DONTWAIT | MSG_NOSIGNAL) ==
