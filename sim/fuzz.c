@@ -82,12 +82,13 @@ struct fz_obs {
     struct fz_app apps[FZ_APPS_MAX];
     bool talk[FZ_APPS_MAX][FZ_APPS_MAX];
     char violation[FZ_VIOLATION_MAX]; /* trace-level violation found while reading */
-    /* for resume: restarts of each app (start events after the first) and
-     * successful calls, in virtual ns */
+    /* for resume: restarts of each app (start events after the first),
+     * successful calls, stops and injections that fired on it, in virtual
+     * ns */
     struct fz_times {
         double *v;
         size_t n, cap;
-    } starts[FZ_APPS_MAX], ok_calls[FZ_APPS_MAX], stops[FZ_APPS_MAX];
+    } starts[FZ_APPS_MAX], ok_calls[FZ_APPS_MAX], stops[FZ_APPS_MAX], injects[FZ_APPS_MAX];
 };
 
 /* ---- Small helpers ---- */
@@ -136,6 +137,7 @@ static void obs_free(struct fz_obs *o)
         free(o->starts[i].v);
         free(o->ok_calls[i].v);
         free(o->stops[i].v);
+        free(o->injects[i].v);
     }
     memset(o, 0, sizeof(*o));
 }
@@ -441,6 +443,8 @@ static void read_trace(const char *path, struct fz_obs *o)
                      (strcmp(n, "terminate") == 0 || strcmp(n, "kill") == 0))) &&
                    app >= 0) {
             times_add(&o->stops[app], ns);
+        } else if (strcmp(c, "inject") == 0 && app >= 0) {
+            times_add(&o->injects[app], ns);
         } else if (strcmp(c, "op") == 0 && app >= 0 && strcmp(n, "call end") == 0) {
             const cJSON *st = cJSON_GetObjectItemCaseSensitive(args, "status");
             if (cJSON_IsNumber(st) && st->valuedouble == 0)
@@ -551,6 +555,11 @@ static bool violated(const struct fz_opts *op, const struct fz_obs *ref, const s
                     stopped = o->stops[c].v[j] >= t0 && o->stops[c].v[j] <= t0 + bound;
                 for (size_t j = 0; j < o->stops[s].n && !stopped; j++)
                     stopped = o->stops[s].v[j] > t0 && o->stops[s].v[j] <= t0 + bound;
+                /* ... and so does an injection hitting the restarted app
+                 * again within the bound (e.g. its console upcall dropped:
+                 * it never gets back to serving) */
+                for (size_t j = 0; j < o->injects[s].n && !stopped; j++)
+                    stopped = o->injects[s].v[j] > t0 && o->injects[s].v[j] <= t0 + bound;
                 bool makes_calls = rc >= 0 && ref->ok_calls[rc].n > 0;
                 /* the client must be running at t0: not stopped since its
                  * last start (it may have finished its work before) */

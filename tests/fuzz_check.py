@@ -20,6 +20,9 @@
   to the one hang, replayed); under round robin nothing is found; a client
   whose registry lookup fails because its server is gone is not reported
   (tests/fuzz/isolation_registry.json: a lookup is talking);
+- resume: a restarted server that an injection hits again within the
+  bound (tests/fuzz/resume_server_hit_again.json) does not count against
+  its client;
 - on a healthy scenario (a reliable client, its server and an unrelated
   ticker) it finds nothing, with every default fault kind on every app;
 - the same campaign gives the same bytes; --shard 1/2 and 2/2 together
@@ -203,6 +206,13 @@ r = fuzz("--replay", os.path.join(fdir, "isolation_registry.json"), "--out",
          os.path.join(work, "isolation-registry"))
 check("isolation: a client whose registry lookup fails because its server is gone is not "
       "isolated from it (exit 0)", r.returncode == 0, r.stdout + r.stderr)
+
+# resume: a restarted server that an injection hits again within the bound
+# (its console upcall dropped: it hangs in printf) is not back
+r = fuzz("--replay", os.path.join(fdir, "resume_server_hit_again.json"), "--resume", "client=600",
+         "--out", os.path.join(work, "resume-hit-again"))
+check("resume: not required of a client whose restarted server an injection hits again (exit 0)",
+      r.returncode == 0, r.stdout + r.stderr)
 
 h = fuzz(healthy, "--runs", "24", "--seed", "11", "--resume", "client=1500", "--out",
          os.path.join(work, "healthy"))
