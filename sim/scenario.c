@@ -26,6 +26,7 @@
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -330,12 +331,64 @@ static bool in_list(const char *s, const char *const *list, size_t n)
     return false;
 }
 
+struct key_at {
+    const char *name;
+    size_t at; /* position in the object */
+};
+
+static int cmp_key_at(const void *a, const void *b)
+{
+    const struct key_at *x = a, *y = b;
+    int d = strcmp(x->name, y->name);
+    return d ? d : (x->at > y->at) - (x->at < y->at);
+}
+
+/* The position of obj's first member (in document order) whose key an
+ * earlier member has; SIZE_MAX if none, or (out of memory) -1 in *err.
+ * Sorted, so that an object of many keys costs n log n, not n^2. */
+static size_t first_repeat(const cJSON *obj, bool *err)
+{
+    size_t n = 0;
+    for (const cJSON *it = obj->child; it != NULL; it = it->next)
+        n++;
+    size_t best = SIZE_MAX;
+    if (n <= 32) {
+        size_t i = 0;
+        for (const cJSON *it = obj->child; it != NULL && best == SIZE_MAX; it = it->next, i++)
+            for (const cJSON *o = obj->child; o != it; o = o->next)
+                if (strcmp(o->string, it->string) == 0) {
+                    best = i;
+                    break;
+                }
+        return best;
+    }
+    struct key_at *v = malloc(n * sizeof(*v));
+    if (v == NULL) {
+        *err = true;
+        return SIZE_MAX;
+    }
+    size_t i = 0;
+    for (const cJSON *it = obj->child; it != NULL; it = it->next, i++)
+        v[i] = (struct key_at){it->string, i};
+    qsort(v, n, sizeof(*v), cmp_key_at);
+    for (i = 1; i < n; i++)
+        if (strcmp(v[i].name, v[i - 1].name) == 0 && v[i].at < best)
+            best = v[i].at;
+    free(v);
+    return best;
+}
+
 /* Checks that obj holds each key once and, when keys is not NULL, only the
- * given keys. */
+ * given keys; reports the first offending member in document order. */
 static int check_keys(struct ctx *c, const struct jpath *p, const cJSON *obj,
                       const char *const *keys, size_t n)
 {
-    for (const cJSON *it = obj->child; it != NULL; it = it->next) {
+    bool oom = false;
+    size_t repeat = first_repeat(obj, &oom);
+    if (oom)
+        return fail_oom(c);
+    size_t i = 0;
+    for (const cJSON *it = obj->child; it != NULL; it = it->next, i++) {
         struct jpath kp = jp_key(p, it->string);
         if (keys != NULL && !in_list(it->string, keys, n)) {
             char *list = join_names(keys, n, false);
@@ -345,9 +398,8 @@ static int check_keys(struct ctx *c, const struct jpath *p, const cJSON *obj,
             free(list);
             return -1;
         }
-        for (const cJSON *o = obj->child; o != it; o = o->next)
-            if (strcmp(o->string, it->string) == 0)
-                return fail(c, &kp, "duplicate key (expected each key once)");
+        if (i == repeat)
+            return fail(c, &kp, "duplicate key (expected each key once)");
     }
     return 0;
 }

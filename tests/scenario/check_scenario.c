@@ -770,6 +770,28 @@ START_TEST(test_bad_platform_table)
 }
 END_TEST
 
+/* An object of many keys is checked for repeats by sorting; the error
+ * still names the first repeat in document order (here "zz", though "k07"
+ * sorts first), as a short object's does. */
+START_TEST(test_many_keys_duplicate)
+{
+    char text[4096];
+    size_t n = (size_t)snprintf(text, sizeof(text),
+                                "{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "\"k%02d\": {}, ", i);
+    snprintf(text + n, sizeof(text) - n, "\"zz\": {}, \"zz\": {}, \"k07\": {}}}}");
+    load_bad(text, "$.expect.apps.zz: duplicate key");
+    /* and without a repeat, the first key is the first error */
+    n = (size_t)snprintf(text, sizeof(text),
+                         "{\"name\": \"x\", " MIN_APPS ", \"expect\": {\"apps\": {");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"k%02d\": {}", i ? ", " : "", i);
+    snprintf(text + n, sizeof(text) - n, "}}}");
+    load_bad(text, "$.expect.apps.k00: expected the name of an app");
+}
+END_TEST
+
 START_TEST(test_platform_unknown_keys)
 {
     char *text = platform_with("\"led_count\"", "4, \"eeprom\": 1");
@@ -967,6 +989,7 @@ static Suite *scenario_suite(void)
     tcase_add_loop_test(tc, test_bad_table, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_loop_test(tc, test_bad_platform_table, 0,
                         (int)(sizeof bad_platform / sizeof bad_platform[0]));
+    tcase_add_test(tc, test_many_keys_duplicate);
     tcase_add_test(tc, test_platform_unknown_keys);
     tcase_add_test(tc, test_no_truncation);
     tcase_add_test(tc, test_error_format);
