@@ -45,7 +45,8 @@ static void check_decoded(const struct ipcsim_msg *m, const struct run_msg *d)
         if (d->bad == NULL &&
             (d->data_hi <= d->data_lo || d->ro_hi <= d->ro_lo || d->data_lo % 4096 != 0 ||
              d->data_hi % 4096 != 0 || d->ro_lo % 4096 != 0 || d->ro_hi % 4096 != 0 ||
-             d->data_hi - d->data_lo > (64u << 20) || d->ro_hi - d->ro_lo > (256u << 20)))
+             d->data_hi - d->data_lo > (64u << 20) || d->ro_hi - d->ro_lo > (256u << 20) ||
+             d->text_hi <= d->text_lo))
             fuzz_fail("HELLO with impossible segment ranges accepted");
         break;
     case RUN_MSG_FAULT:

@@ -829,7 +829,8 @@ void run_decode_msg(const struct ipcsim_msg *m, size_t len, struct run_msg *out)
         uint64_t dlo = m->a[IPCSIM_HELLO_DATA_LO], dhi = m->a[IPCSIM_HELLO_DATA_HI];
         uint64_t rlo = m->a[IPCSIM_HELLO_RO_LO], rhi = m->a[IPCSIM_HELLO_RO_HI];
         if (dhi <= dlo || rhi <= rlo || (dlo | dhi | rlo | rhi) % PAGE != 0 ||
-            dhi - dlo > (64u << 20) || rhi - rlo > (256u << 20))
+            dhi - dlo > (64u << 20) || rhi - rlo > (256u << 20) ||
+            m->a[IPCSIM_HELLO_TEXT_HI] <= m->a[IPCSIM_HELLO_TEXT_LO])
             out->bad = "HELLO with impossible segment ranges";
         out->data_lo = dlo;
         out->data_hi = dhi;
