@@ -75,12 +75,14 @@ void km_ipc_event(struct km_kernel *k, enum km_ipc_phase phase, int sender, int 
  * says the same in prose. */
 static const struct km_ipc_drop_rule drop_rules[] = {
     /* legacy: discarded with the target's task queue (process_standard.rs
-     * terminate() and reset() empty it) */
+     * terminate() and reset() empty it; a restart terminates first, so
+     * "target restarted" only reports tasks queued in between, which the
+     * model never does today) */
     {"legacy", "service", "target restarted", KM_IPC_RECEIVER_ENDED},
     {"legacy", "client", "target restarted", KM_IPC_RECEIVER_ENDED},
     {"legacy", "service", "target terminated", KM_IPC_RECEIVER_ENDED},
     {"legacy", "client", "target terminated", KM_IPC_RECEIVER_ENDED},
-    /* legacy, at delivery (capsules/core/src/ipc.rs schedule_upcall):
+    /* legacy, at delivery (kernel/src/ipc.rs schedule_upcall):
      * the sender's ProcessId is stale, the notify named the notifier, or
      * a grant cannot be entered; the sender was told SUCCESS and never
      * hears */

@@ -244,10 +244,11 @@ void dlv_dropped(struct dlv *d, double flow, int from, int to, const char *kind,
         violate(d, "lost: %s, a drop its design does not document", what);
         return;
     }
-    if (r->excuse == KM_IPC_RECEIVER_ENDED && app_ok(d, to))
-        expect_end(d, to, known ? m.to_inc : d->apps[to].inc, what);
-    else if (r->excuse == KM_IPC_SENDER_ENDED && app_ok(d, from))
-        expect_end(d, from, known ? m.from_inc : d->apps[from].inc, what);
+    /* without its flow the incarnations it was sent between are unknown */
+    if (known && r->excuse == KM_IPC_RECEIVER_ENDED && app_ok(d, to))
+        expect_end(d, to, m.to_inc, what);
+    else if (known && r->excuse == KM_IPC_SENDER_ENDED && app_ok(d, from))
+        expect_end(d, from, m.from_inc, what);
 }
 
 void dlv_finish(struct dlv *d, double ns, bool panicked)

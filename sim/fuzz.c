@@ -444,7 +444,11 @@ static void read_trace(const char *path, struct fz_obs *o)
                    app >= 0) {
             times_add(&o->stops[app], ns);
         } else if (strcmp(c, "inject") == 0 && app >= 0) {
-            times_add(&o->injects[app], ns);
+            /* one that did something to the app ("app not alive: nothing
+             * done" did not) */
+            const cJSON *detail = cJSON_GetObjectItemCaseSensitive(args, "detail");
+            if (!cJSON_IsString(detail) || strstr(detail->valuestring, "nothing done") == NULL)
+                times_add(&o->injects[app], ns);
         } else if (strcmp(c, "op") == 0 && app >= 0 && strcmp(n, "call end") == 0) {
             const cJSON *st = cJSON_GetObjectItemCaseSensitive(args, "status");
             if (cJSON_IsNumber(st) && st->valuedouble == 0)

@@ -207,12 +207,36 @@ r = fuzz("--replay", os.path.join(fdir, "isolation_registry.json"), "--out",
 check("isolation: a client whose registry lookup fails because its server is gone is not "
       "isolated from it (exit 0)", r.returncode == 0, r.stdout + r.stderr)
 
+
+def app_of(run_dir, name):
+    try:
+        with open(os.path.join(run_dir, "results.json")) as f:
+            return next(a for a in json.load(f)["apps"] if a["name"] == name)
+    except (OSError, ValueError, StopIteration):
+        return {}
+
+
+ir = os.path.join(work, "isolation-registry")
+check("isolation: ... and the fault did change the intruder's completion code",
+      app_of(os.path.join(ir, "replay"), "intruder").get("completion_code")
+      != app_of(os.path.join(ir, "replay-reference"), "intruder").get("completion_code"))
+
 # resume: a restarted server that an injection hits again within the bound
 # (its console upcall dropped: it hangs in printf) is not back
 r = fuzz("--replay", os.path.join(fdir, "resume_server_hit_again.json"), "--resume", "client=600",
          "--out", os.path.join(work, "resume-hit-again"))
 check("resume: not required of a client whose restarted server an injection hits again (exit 0)",
       r.returncode == 0, r.stdout + r.stderr)
+try:
+    with open(os.path.join(work, "resume-hit-again", "replay", "results.json")) as f:
+        res = json.load(f)
+except (OSError, ValueError):
+    res = {}
+srv = next((a for a in res.get("apps", []) if a["name"] == "server"), {})
+check("resume: ... and the server did restart and have an upcall dropped after it",
+      srv.get("restart_count", 0) >= 1
+      and any(i["app"] == "server" and "dropped" in i["detail"] for i in res.get("injections", [])),
+      json.dumps(srv.get("restart_count")))
 
 h = fuzz(healthy, "--runs", "24", "--seed", "11", "--resume", "client=1500", "--out",
          os.path.join(work, "healthy"))
