@@ -159,19 +159,28 @@ void dlv_state(struct dlv *d, int app, const char *state, double ns)
     }
 }
 
+/* Makes room for one more element in *v (n in use, *cap allocated, size
+ * bytes each); false if out of memory. */
+static bool grow(void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *nv = realloc(*v, c * size);
+    if (nv == NULL)
+        return false;
+    *v = nv;
+    *cap = c;
+    return true;
+}
+
 void dlv_queued(struct dlv *d, double flow, int from, int to, const char *kind, double ns)
 {
     advance(d, ns);
     if (!app_ok(d, from) || !app_ok(d, to) || flow <= 0)
         return;
-    if (d->n_msgs == d->cap_msgs) {
-        size_t cap = d->cap_msgs ? d->cap_msgs * 2 : 32;
-        struct dlv_msg *nm = realloc(d->msgs, cap * sizeof(*nm));
-        if (nm == NULL)
-            return;
-        d->msgs = nm;
-        d->cap_msgs = cap;
-    }
+    if (!grow((void **)&d->msgs, d->n_msgs, &d->cap_msgs, sizeof(*d->msgs)))
+        return;
     struct dlv_msg *m = &d->msgs[d->n_msgs++];
     *m = (struct dlv_msg){.flow = flow,
                           .ns = ns,
@@ -216,14 +225,8 @@ static void expect_end(struct dlv *d, int app, unsigned inc, const char *what)
 {
     if (!app_ok(d, app) || gone(d, app, inc))
         return;
-    if (d->n_waits == d->cap_waits) {
-        size_t cap = d->cap_waits ? d->cap_waits * 2 : 8;
-        struct dlv_wait *nw = realloc(d->waits, cap * sizeof(*nw));
-        if (nw == NULL)
-            return;
-        d->waits = nw;
-        d->cap_waits = cap;
-    }
+    if (!grow((void **)&d->waits, d->n_waits, &d->cap_waits, sizeof(*d->waits)))
+        return;
     struct dlv_wait *w = &d->waits[d->n_waits++];
     w->app = app;
     w->inc = inc;

@@ -51,6 +51,41 @@ def fuzz(*args):
     return subprocess.run([ipcsim, "fuzz"] + list(args), capture_output=True, text=True)
 
 
+def written(out, what):
+    """The reproducing scenarios a campaign wrote to `out`, as (name, path,
+    scenario); checks that there is at least one."""
+    names = sorted(n for n in os.listdir(out) if n.startswith("failure-")) if os.path.isdir(out) else []
+    check(what + ": reproducing scenarios written", len(names) >= 1, str(names))
+    result = []
+    for n in names:
+        path = os.path.join(out, n)
+        with open(path) as f:
+            result.append((n, path, json.load(f)))
+    return result
+
+
+def one_fault(n, sc, app, kinds=None):
+    """Checks that scenario `n` was shrunk to a single fault, on `app` and
+    of one of `kinds` (any if None)."""
+    faults = sc.get("faults", [])
+    check("%s: shrunk to one fault%s on %s" % (n, "" if kinds is None else " (" + "/".join(kinds) + ")", app),
+          len(faults) == 1 and faults[0]["app"] == app and (kinds is None or faults[0]["kind"] in kinds),
+          json.dumps(faults))
+
+
+def results_of(run_dir):
+    """A run's results.json, or {} if unreadable."""
+    try:
+        with open(os.path.join(run_dir, "results.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def app_of(results, name):
+    return next((a for a in results.get("apps", []) if a["name"] == name), {})
+
+
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 planted = os.path.join(fdir, "planted_no_reconnect.json")
@@ -64,15 +99,9 @@ p = fuzz(planted, *pargs, "--out", out)
 check("planted: exit 1", p.returncode == 1, "exit %d: %s" % (p.returncode, p.stderr))
 found = re.findall(r"^run (\d+) .*: resume: client made no successful call", p.stdout, re.M)
 check("planted: runs that break the resume bound", len(found) >= 2, p.stdout)
-files = sorted(n for n in os.listdir(out) if n.startswith("failure-")) if os.path.isdir(out) else []
-check("planted: reproducing scenarios written", len(files) >= 1, str(files))
-for n in files:
-    path = os.path.join(out, n)
-    with open(path) as f:
-        sc = json.load(f)
-    faults = sc.get("faults", [])
-    check("%s: shrunk to one fault on the server" % n,
-          len(faults) == 1 and faults[0]["app"] == "server", json.dumps(faults))
+files = written(out, "planted")
+for n, path, sc in files:
+    one_fault(n, sc, "server")
     check("%s: says what it reproduces" % n, "resume:" in sc.get("description", ""))
     r = fuzz("--replay", path, "--resume", "client=500", "--out", os.path.join(work, "replay"))
     check("%s: --replay reproduces it (exit 1)" % n, r.returncode == 1 and "resume:" in r.stdout,
@@ -85,7 +114,7 @@ for n in files:
 again = fuzz(planted, *pargs, "--out", os.path.join(work, "again"))
 check("the same campaign: the same output", again.stdout.replace("/again/", "/planted/") == p.stdout)
 check("the same campaign: the same scenarios", all(
-    open(os.path.join(out, n)).read() == open(os.path.join(work, "again", n)).read() for n in files))
+    open(path).read() == open(os.path.join(work, "again", n)).read() for n, path, _ in files))
 
 runs = set()
 for i in (1, 2):
@@ -129,16 +158,8 @@ check("planted design: each one request delivered once too often",
       all(int(got) == int(sent) + 1 for _, got, sent in found), str(found))
 lost = re.findall(r"^run (\d+) .*: " + LOST, d.stdout, re.M)
 check("planted design: runs where a waiting request is lost", len(lost) >= 1, d.stdout)
-files = sorted(n for n in os.listdir(out) if n.startswith("failure-")) if os.path.isdir(out) else []
-check("planted design: reproducing scenarios written", len(files) >= 1, str(files))
-for n in files:
-    path = os.path.join(out, n)
-    with open(path) as f:
-        sc = json.load(f)
-    faults = sc.get("faults", [])
-    check("%s: shrunk to one fault on the server" % n,
-          len(faults) == 1 and faults[0]["app"] == "server"
-          and faults[0]["kind"] in ("crash", "kill", "restart"), json.dumps(faults))
+for n, path, sc in written(out, "planted design"):
+    one_fault(n, sc, "server", ("crash", "kill", "restart"))
     check("%s: says what it reproduces" % n, re.search(DELIVERY, sc.get("description", "")))
     r = fuzz("--replay", path, "--out", os.path.join(work, "design-replay"))
     check("%s: --replay reproduces it (exit 1)" % n,
@@ -185,15 +206,8 @@ i = fuzz(os.path.join(fdir, "isolation_cooperative.json"), *iargs, "--out", out)
 check("isolation, cooperative: exit 1", i.returncode == 1, i.stdout + i.stderr)
 check("isolation, cooperative: runs that break isolation",
       len(re.findall(r"^run \d+ .*: " + ISOLATION, i.stdout, re.M)) >= 1, i.stdout)
-files = sorted(n for n in os.listdir(out) if n.startswith("failure-")) if os.path.isdir(out) else []
-check("isolation, cooperative: reproducing scenarios written", len(files) >= 1, str(files))
-for n in files:
-    path = os.path.join(out, n)
-    with open(path) as f:
-        faults = json.load(f).get("faults", [])
-    check("%s: shrunk to one hang of spinner" % n,
-          len(faults) == 1 and faults[0]["app"] == "spinner" and faults[0]["kind"] == "hang",
-          json.dumps(faults))
+for n, path, sc in written(out, "isolation, cooperative"):
+    one_fault(n, sc, "spinner", ("hang",))
     r = fuzz("--replay", path, "--out", os.path.join(work, "isolation-replay"))
     check("%s: --replay reproduces it (exit 1)" % n,
           r.returncode == 1 and re.search(ISOLATION, r.stdout), r.stdout + r.stderr)
@@ -208,18 +222,10 @@ check("isolation: a client whose registry lookup fails because its server is gon
       "isolated from it (exit 0)", r.returncode == 0, r.stdout + r.stderr)
 
 
-def app_of(run_dir, name):
-    try:
-        with open(os.path.join(run_dir, "results.json")) as f:
-            return next(a for a in json.load(f)["apps"] if a["name"] == name)
-    except (OSError, ValueError, StopIteration):
-        return {}
-
-
 ir = os.path.join(work, "isolation-registry")
 check("isolation: ... and the fault did change the intruder's completion code",
-      app_of(os.path.join(ir, "replay"), "intruder").get("completion_code")
-      != app_of(os.path.join(ir, "replay-reference"), "intruder").get("completion_code"))
+      app_of(results_of(os.path.join(ir, "replay")), "intruder").get("completion_code")
+      != app_of(results_of(os.path.join(ir, "replay-reference")), "intruder").get("completion_code"))
 
 # resume: a restarted server that an injection hits again within the bound
 # (its console upcall dropped: it hangs in printf) is not back
@@ -227,12 +233,8 @@ r = fuzz("--replay", os.path.join(fdir, "resume_server_hit_again.json"), "--resu
          "--out", os.path.join(work, "resume-hit-again"))
 check("resume: not required of a client whose restarted server an injection hits again (exit 0)",
       r.returncode == 0, r.stdout + r.stderr)
-try:
-    with open(os.path.join(work, "resume-hit-again", "replay", "results.json")) as f:
-        res = json.load(f)
-except (OSError, ValueError):
-    res = {}
-srv = next((a for a in res.get("apps", []) if a["name"] == "server"), {})
+res = results_of(os.path.join(work, "resume-hit-again", "replay"))
+srv = app_of(res, "server")
 check("resume: ... and the server did restart and have an upcall dropped after it",
       srv.get("restart_count", 0) >= 1
       and any(i["app"] == "server" and "dropped" in i["detail"] for i in res.get("injections", [])),

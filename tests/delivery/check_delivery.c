@@ -144,6 +144,23 @@ START_TEST(a_panic_leaves_messages_open)
 }
 END_TEST
 
+/* A drop without its flow (the trace's cap left the flow out) is held to
+ * the rule table only: the incarnations it was sent between are unknown,
+ * so the excuse cannot be checked. */
+START_TEST(a_drop_without_its_flow)
+{
+    struct dlv *d = fresh();
+    dlv_dropped(d, 0, CLIENT, SERVER, "service", "sender restarted or gone", 200);
+    ck_assert_str_eq(verdict(d, 300), "");
+    dlv_free(d);
+    d = fresh();
+    dlv_dropped(d, 0, CLIENT, SERVER, "service", "the capsule forgot it", 200);
+    ck_assert_msg(strstr(dlv_violation(d), "a drop its design does not document") != NULL, "%s",
+                  dlv_violation(d));
+    dlv_free(d);
+}
+END_TEST
+
 START_TEST(delivered_to_a_later_incarnation)
 {
     /* as the planted bug (relay_server_by_slot) would if the request
@@ -238,6 +255,7 @@ int main(void)
     tcase_add_test(tc, receiver_ended_excuse_needs_an_end);
     tcase_add_test(tc, sender_ended_excuse_needs_an_end);
     tcase_add_test(tc, a_panic_leaves_messages_open);
+    tcase_add_test(tc, a_drop_without_its_flow);
     tcase_add_test(tc, delivered_to_a_later_incarnation);
     tcase_add_test(tc, undocumented_drop);
     tcase_add_test(tc, every_rule_is_well_formed);
